@@ -1,0 +1,11 @@
+import type { RuntimeAdapter } from "../../src/adapter.ts";
+import { processSpawner, threadSpawner } from "./spawn.ts";
+import { openSqlite } from "./sqlite.ts";
+import { system } from "./system.ts";
+
+export const adapter: RuntimeAdapter = {
+  name: "bun",
+  system,
+  openSqlite,
+  spawner: (isolation) => isolation === "thread" ? threadSpawner : processSpawner,
+};

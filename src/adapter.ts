@@ -1,0 +1,111 @@
+/**
+ * The contracts between the runtime-neutral core and the per-runtime adapters in
+ * `adapters/<runtime>/`. The core only ever talks to these interfaces; `runtime.ts`
+ * picks the implementation once per process.
+ */
+
+import type { Kysely } from "kysely";
+import type { Database } from "./store/schema.ts";
+
+export type RuntimeName = "bun" | "deno" | "node";
+
+/** How workers are isolated from the app: separate processes, or threads (Workers). */
+export type Isolation = "process" | "thread";
+
+/** An open SQLite file: the Kysely instance plus the few native calls the core needs. */
+export interface SqliteHandle {
+  readonly db: Kysely<Database>;
+
+  /**
+   * Returns `PRAGMA data_version` of this connection. It changes whenever another
+   * connection commits, which makes it a cheap check for enqueues by other processes.
+   */
+  dataVersion(): number;
+
+  /** Closes the connection; later queries fail. */
+  close(): Promise<void>;
+}
+
+/** A message from the supervising process to one of its workers. */
+export type ParentMessage =
+  | { type: "wake" }
+  | { type: "stop" };
+
+/** The worker's side of its link to the supervising process. */
+export interface ParentChannel {
+  /** Registers the handler for messages from the supervisor. */
+  onMessage(handler: (message: ParentMessage) => void): void;
+
+  /**
+   * Registers the handler that runs when the supervisor is gone (its end of the
+   * pipe closed because it exited or was killed). Threads never see this: they
+   * end with their process.
+   */
+  onDisconnect(handler: () => void): void;
+}
+
+/** What ended a worker: an exit code, a signal name, or an error thrown in a thread. */
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  error?: string;
+}
+
+/** A running worker as seen from the supervisor. */
+export interface WorkerHandle {
+  /** The process id, or this process's id for a thread. */
+  readonly pid: number;
+
+  /** Resolves once the worker has ended, however it ended. Never rejects. */
+  readonly exited: Promise<WorkerExit>;
+
+  /** Sends a message; it is dropped when the worker has already ended. */
+  send(message: ParentMessage): void;
+
+  /** Ends the worker at once (SIGKILL for a process, `terminate()` for a thread). */
+  terminate(): void;
+}
+
+/** The data a worker needs to start; it must survive JSON encoding. */
+export interface WorkerInit {
+  workerId: string;
+  supervisorId: string;
+  databasePath: string;
+  taskModules: string[];
+  isolation: Isolation;
+  workerIdleMs: number;
+  logLevels: string[];
+}
+
+/**
+ * Starts workers. `entry` is the URL of a module that exports
+ * `runWorker(init, channel)`; the adapter's bootstrap imports it in the new
+ * process or thread, under the same runtime, loader and permissions as this one.
+ */
+export interface Spawner {
+  spawn(entry: string, init: WorkerInit): WorkerHandle;
+}
+
+/** File-system and process facts the core needs but may not ask the runtime for itself. */
+export interface System {
+  readonly pid: number;
+  hostname(): string;
+  homeDirectory(): string;
+  isAbsolutePath(path: string): boolean;
+  joinPath(...parts: string[]): string;
+  resolvePath(path: string): string;
+  dirname(path: string): string;
+  fileUrlToPath(url: string): string;
+  pathToFileUrl(path: string): string;
+  isDirectory(path: string): boolean;
+  exists(path: string): boolean;
+  makeDirectory(path: string): void;
+}
+
+/** Everything one runtime provides to the core. */
+export interface RuntimeAdapter {
+  readonly name: RuntimeName;
+  readonly system: System;
+  openSqlite(path: string): Promise<SqliteHandle>;
+  spawner(isolation: Isolation): Spawner;
+}

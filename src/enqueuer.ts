@@ -1,0 +1,67 @@
+import type { Kysely } from "kysely";
+import { insertTasks, type NewTask } from "./store/insert-tasks.ts";
+import type { Database } from "./store/schema.ts";
+
+interface PendingTask {
+  task: NewTask;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects delayed calls and stores them in batches: calls made in one turn of the
+ * event loop share one transaction, and calls that arrive while a batch is being
+ * written go into the next one. A request handler's call costs no database round
+ * trip of its own.
+ */
+export class Enqueuer {
+  readonly #db: Kysely<Database>;
+  readonly #onCommitted: (count: number) => void;
+  #pending: PendingTask[] = [];
+  #flushing: Promise<void> | undefined;
+
+  constructor(db: Kysely<Database>, onCommitted: (count: number) => void) {
+    this.#db = db;
+    this.#onCommitted = onCommitted;
+  }
+
+  /** Queues a task for the next batch; resolves once its batch is committed. */
+  enqueue(task: NewTask): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ task, resolve, reject });
+      this.#flushing ??= this.#flushSoon();
+    });
+  }
+
+  /** Resolves once every task queued so far is stored or has failed. */
+  async drain(): Promise<void> {
+    while (this.#flushing) {
+      await this.#flushing;
+    }
+  }
+
+  async #flushSoon(): Promise<void> {
+    // Wait for the current turn to finish so that its calls share one batch.
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
+        await this.#write(batch);
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async #write(batch: PendingTask[]): Promise<void> {
+    try {
+      await insertTasks(this.#db, batch.map((pending) => pending.task));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    for (const pending of batch) pending.resolve();
+    this.#onCommitted(batch.length);
+  }
+}

@@ -1,0 +1,59 @@
+import { sql } from "kysely";
+import type { RuntimeAdapter, SqliteHandle } from "../adapter.ts";
+import { migrate } from "./migrate.ts";
+
+/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens an SQLite file for the queue: WAL mode so that readers never block the
+ * writer, synchronous NORMAL (durable across process crashes; a power loss may lose
+ * the last transactions but never corrupts the file), a busy timeout, and the
+ * current schema. Errors name the file and what to do.
+ */
+export async function openStore(adapter: RuntimeAdapter, path: string): Promise<SqliteHandle> {
+  let handle: SqliteHandle;
+  try {
+    handle = await adapter.openSqlite(path);
+  } catch (error) {
+    throw describeOpenError(path, error);
+  }
+
+  try {
+    await sql.raw(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(handle.db);
+    await sql`PRAGMA journal_mode = WAL`.execute(handle.db);
+    await sql`PRAGMA synchronous = NORMAL`.execute(handle.db);
+    await migrate(handle.db);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw describeOpenError(path, error);
+  }
+  return handle;
+}
+
+function describeOpenError(path: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/file is not a database|file is encrypted|SQLITE_NOTADB/i.test(message)) {
+    return new Error(
+      `autocron: ${path} is not an SQLite database (${message}); pass the path of an autocron database ` +
+        `or of a new file, or move this file away`,
+      { cause: error },
+    );
+  }
+  if (/unable to open database file|SQLITE_CANTOPEN/i.test(message)) {
+    return new Error(
+      `autocron: cannot open database ${path} (${message}); check that its directory exists and is writable`,
+      { cause: error },
+    );
+  }
+  if (/readonly|SQLITE_READONLY/i.test(message)) {
+    return new Error(
+      `autocron: database ${path} is read-only (${message}); autocron must write to it and to its -wal and -shm files`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Error && error.message.startsWith("autocron:")) {
+    return error;
+  }
+  return new Error(`autocron: cannot open database ${path}: ${message}`, { cause: error });
+}

@@ -1,0 +1,167 @@
+import type { Kysely } from "kysely";
+import { type Backoff, DEFAULT_BACKOFF, retryDelayMs } from "../backoff.ts";
+import type { AttemptRecord, StoredError } from "../errors.ts";
+import { nextRunAfter } from "../schedule.ts";
+import type { ClaimedTask } from "./claim-tasks.ts";
+import type { Database } from "./schema.ts";
+import { writeTransaction } from "./transaction.ts";
+
+/** How one claimed task ended in its worker. */
+export type TaskOutcome =
+  | { task: ClaimedTask; ok: true; value: string; finishedAt: number }
+  | { task: ClaimedTask; ok: false; error: StoredError; finishedAt: number };
+
+export interface SettleOptions {
+  workerId: string;
+  resultTtlMs: number;
+}
+
+/**
+ * Stores the outcomes of a worker's tasks in one write transaction: results for
+ * finished delayed tasks, a later due time for retries, and the next planned run for
+ * cron tasks. A task whose lease this worker lost (it was recovered and claimed
+ * again elsewhere) is left alone, so its new owner settles it.
+ */
+export async function settleTasks(
+  db: Kysely<Database>,
+  outcomes: readonly TaskOutcome[],
+  options: SettleOptions,
+): Promise<void> {
+  if (outcomes.length === 0) {
+    return;
+  }
+  await writeTransaction(db, async (connection) => {
+    for (const outcome of outcomes) {
+      await settleOne(connection, outcome, options);
+    }
+  });
+}
+
+async function settleOne(db: Kysely<Database>, outcome: TaskOutcome, options: SettleOptions): Promise<void> {
+  const { task, finishedAt } = outcome;
+  const owner = { id: task.id, workerId: options.workerId };
+
+  if (task.kind === "cron") {
+    await rescheduleCronTask(db, task, owner, finishedAt, outcome.ok ? null : outcome.error);
+    return;
+  }
+  if (outcome.ok) {
+    await finishDelayedTask(db, task, owner, finishedAt, options.resultTtlMs, { value: outcome.value });
+    return;
+  }
+
+  const attemptLog = appendAttempt(task.attempt_log, { attempt: task.attempts, at: finishedAt, error: outcome.error });
+  if (task.attempts < task.max_attempts) {
+    const backoff = parseBackoff(task.backoff);
+    await db
+      .updateTable("autocron_tasks")
+      .set({
+        status: "waiting",
+        due_at: finishedAt + retryDelayMs(backoff, task.attempts),
+        worker_id: null,
+        lease_expires_at: null,
+        attempt_log: attemptLog,
+        last_error: JSON.stringify(outcome.error),
+      })
+      .where("id", "=", owner.id)
+      .where("worker_id", "=", owner.workerId)
+      .execute();
+    return;
+  }
+  await finishDelayedTask(db, { ...task, attempt_log: attemptLog }, owner, finishedAt, options.resultTtlMs, {
+    error: outcome.error,
+  });
+}
+
+/** Identifies a claimed task together with the worker that must still hold it. */
+export interface TaskOwner {
+  id: string;
+  /** The claiming worker, or null to act on the task whatever worker holds it. */
+  workerId: string | null;
+}
+
+/**
+ * Moves a delayed task from the queue to the results table. Returns false, and
+ * stores nothing, when the task is no longer held by `owner.workerId`.
+ */
+export async function finishDelayedTask(
+  db: Kysely<Database>,
+  task: ClaimedTask,
+  owner: TaskOwner,
+  finishedAt: number,
+  resultTtlMs: number,
+  outcome: { value: string } | { error: StoredError },
+): Promise<boolean> {
+  let deletion = db.deleteFrom("autocron_tasks").where("id", "=", owner.id).where("status", "=", "processing");
+  if (owner.workerId !== null) {
+    deletion = deletion.where("worker_id", "=", owner.workerId);
+  }
+  const deleted = await deletion.executeTakeFirst();
+  if (deleted.numDeletedRows !== 1n) {
+    return false;
+  }
+
+  await db
+    .insertInto("autocron_results")
+    .values({
+      id: task.id,
+      name: task.name,
+      status: "value" in outcome ? "ready" : "error",
+      value: "value" in outcome ? outcome.value : null,
+      error: "error" in outcome ? JSON.stringify(outcome.error) : null,
+      attempts: task.attempts,
+      attempt_log: task.attempt_log,
+      started_at: task.started_at,
+      finished_at: finishedAt,
+      expires_at: finishedAt + resultTtlMs,
+    })
+    .onConflict((conflict) => conflict.column("id").doNothing())
+    .execute();
+  return true;
+}
+
+/**
+ * Puts a cron task back in the queue for its next planned run. The run is computed
+ * from the later of the planned time and now, so after downtime a schedule runs
+ * once and then keeps to its slots, and a run that overran skips the slots it
+ * covered instead of overlapping itself.
+ */
+export async function rescheduleCronTask(
+  db: Kysely<Database>,
+  task: ClaimedTask,
+  owner: TaskOwner,
+  finishedAt: number,
+  error: StoredError | null,
+): Promise<void> {
+  const nextDue = nextRunAfter(task.schedule!, task.timezone!, Math.max(task.due_at, finishedAt));
+
+  let update = db
+    .updateTable("autocron_tasks")
+    .set({
+      status: "waiting",
+      due_at: nextDue,
+      worker_id: null,
+      lease_expires_at: null,
+      attempts: 0,
+      interruptions: 0,
+      last_run_at: task.started_at,
+      last_error: error === null ? null : JSON.stringify(error),
+    })
+    .where("id", "=", owner.id)
+    .where("status", "=", "processing");
+  if (owner.workerId !== null) {
+    update = update.where("worker_id", "=", owner.workerId);
+  }
+  await update.execute();
+}
+
+/** Returns the attempt log with one more failed attempt, as JSON text. */
+export function appendAttempt(attemptLog: string, record: AttemptRecord): string {
+  const log = JSON.parse(attemptLog) as AttemptRecord[];
+  log.push(record);
+  return JSON.stringify(log);
+}
+
+function parseBackoff(text: string | null): Backoff {
+  return text === null ? { ...DEFAULT_BACKOFF } : { ...DEFAULT_BACKOFF, ...(JSON.parse(text) as Partial<Backoff>) };
+}

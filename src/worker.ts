@@ -1,0 +1,193 @@
+/**
+ * The worker: claims due tasks, runs them and stores their outcomes, until its
+ * supervisor tells it to stop or disappears. Each adapter's bootstrap (a child
+ * process or a thread) imports this module and calls `runWorker()`.
+ */
+
+import type { ParentChannel, SqliteHandle, WorkerInit } from "./adapter.ts";
+import { getContext } from "./context.ts";
+import { Logger, type LogLevel } from "./logger.ts";
+import { createQueue } from "./queue.ts";
+import { getRegistry } from "./registry.ts";
+import { runTask } from "./run-task.ts";
+import { loadAdapter } from "./runtime.ts";
+import { leaseDurationMs, type Settings } from "./settings.ts";
+import { claimTasks } from "./store/claim-tasks.ts";
+import { readNextDueTime } from "./store/next-due-time.ts";
+import { openStore } from "./store/open-store.ts";
+import { recoverInterruptedTasks, releaseWorkerTasks } from "./store/recover-tasks.ts";
+import { settleTasks, type TaskOutcome } from "./store/settle-tasks.ts";
+import { readSettings } from "./store/settings-store.ts";
+
+/** Exit codes a worker returns to its bootstrap. */
+export const WORKER_EXIT = {
+  /** Stopped on request, or its supervisor is gone. */
+  stopped: 0,
+  /** It could not start (database or task modules failed to load). */
+  failedToStart: 1,
+  /** A task timed out while still running; the supervisor replaces the worker at once. */
+  replace: 75,
+} as const;
+
+/** After the supervisor disappears, how long a running task may still finish. */
+const ORPHAN_GRACE_MS = 3_000;
+
+// How many due tasks a worker claims at once.
+// TODO: claim and settle several fast tasks per transaction to cut commits per task.
+const CLAIM_BATCH = 1;
+
+/** Runs a worker until it stops; resolves with the exit code for its bootstrap. */
+export async function runWorker(init: WorkerInit, channel: ParentChannel): Promise<number> {
+  const logger = new Logger(init.logLevels as LogLevel[], { workerId: init.workerId });
+  let handle: SqliteHandle;
+  try {
+    const adapter = await loadAdapter();
+    handle = await openStore(adapter, init.databasePath);
+  } catch (error) {
+    logger.error(`worker ${init.workerId} could not open the database: ${(error as Error).message}`);
+    return WORKER_EXIT.failedToStart;
+  }
+
+  const queue = createQueue(handle.db);
+  getContext().queue = queue;
+
+  try {
+    for (const module of init.taskModules) {
+      await import(module);
+    }
+  } catch (error) {
+    logger.error(`worker ${init.workerId} could not import its task modules: ${(error as Error)?.stack ?? error}`);
+    await handle.close();
+    return WORKER_EXIT.failedToStart;
+  }
+
+  const loop = new WorkerLoop(handle, init, logger);
+  channel.onMessage((message) => message.type === "wake" ? loop.wake() : loop.stop());
+  const orphaned = new Promise<"orphaned">((resolve) => {
+    channel.onDisconnect(() => {
+      loop.stop();
+      setTimeout(() => resolve("orphaned"), ORPHAN_GRACE_MS);
+    });
+  });
+
+  const ending = await Promise.race([loop.run(), orphaned]);
+  if (ending === "orphaned") {
+    // The supervisor is gone and a task is still running: hand it back now instead
+    // of leaving it until its lease expires. The process ends right after this.
+    await recoverInterruptedTasks(
+      handle.db,
+      { workerId: init.workerId },
+      `the supervising process of worker ${init.workerId} exited while the task ran`,
+      Date.now(),
+      loop.resultTtlMs,
+    ).catch(() => undefined);
+  }
+
+  await queue.drain();
+  getContext().queue = undefined;
+  await handle.close();
+  return ending === "replace" ? WORKER_EXIT.replace : WORKER_EXIT.stopped;
+}
+
+class WorkerLoop {
+  readonly #handle: SqliteHandle;
+  readonly #init: WorkerInit;
+  readonly #logger: Logger;
+  #settings: Settings | undefined;
+  #settingsReadAt = 0;
+  #stopping = false;
+  #wakeRequested = false;
+  #interruptSleep: (() => void) | undefined;
+
+  constructor(handle: SqliteHandle, init: WorkerInit, logger: Logger) {
+    this.#handle = handle;
+    this.#init = init;
+    this.#logger = logger;
+  }
+
+  get resultTtlMs(): number {
+    return (this.#settings?.resultTtlSeconds ?? 1_800) * 1_000;
+  }
+
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#interruptSleep?.();
+  }
+
+  stop(): void {
+    this.#stopping = true;
+    this.#interruptSleep?.();
+  }
+
+  /** Runs until stopped; returns "replace" when the worker must end after a timeout. */
+  async run(): Promise<"stopped" | "replace"> {
+    while (!this.#stopping) {
+      this.#wakeRequested = false;
+      const settings = await this.#readSettings();
+      const tasks = await claimTasks(this.#handle.db, {
+        workerId: this.#init.workerId,
+        limit: CLAIM_BATCH,
+        now: Date.now(),
+        leaseMs: leaseDurationMs(settings),
+      });
+
+      if (tasks.length === 0) {
+        await this.#sleepUntilDue();
+        continue;
+      }
+      if (await this.#runBatch(tasks) === "replace") {
+        return "replace";
+      }
+    }
+    return "stopped";
+  }
+
+  async #runBatch(tasks: Awaited<ReturnType<typeof claimTasks>>): Promise<"ok" | "replace"> {
+    const outcomes: TaskOutcome[] = [];
+    let replace = false;
+
+    for (const task of tasks) {
+      // After a stop request the rest of the batch goes back to the queue unstarted.
+      if (this.#stopping || replace) break;
+      const result = await runTask(task, getRegistry(), this.#init.taskModules, this.#logger);
+      outcomes.push(result.outcome);
+      replace = result.abandoned;
+    }
+
+    await settleTasks(this.#handle.db, outcomes, { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs });
+    if (outcomes.length < tasks.length) {
+      await releaseWorkerTasks(this.#handle.db, this.#init.workerId);
+    }
+    return replace ? "replace" : "ok";
+  }
+
+  async #sleepUntilDue(): Promise<void> {
+    const nextDue = await readNextDueTime(this.#handle.db);
+    if (this.#wakeRequested || this.#stopping) {
+      return;
+    }
+
+    const idleMs = this.#settings?.workerIdleMs ?? this.#init.workerIdleMs;
+    const sleepMs = nextDue === undefined ? idleMs : Math.min(Math.max(nextDue - Date.now(), 0), idleMs);
+    if (sleepMs <= 0) {
+      return;
+    }
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#interruptSleep = resolve;
+      timer = setTimeout(resolve, sleepMs);
+    });
+    clearTimeout(timer);
+    this.#interruptSleep = undefined;
+  }
+
+  async #readSettings(): Promise<Settings> {
+    // Settings change rarely (the admin command); once a second is fresh enough.
+    if (!this.#settings || Date.now() - this.#settingsReadAt > 1_000) {
+      this.#settings = await readSettings(this.#handle.db);
+      this.#settingsReadAt = Date.now();
+    }
+    return this.#settings;
+  }
+}
