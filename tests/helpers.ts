@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Kysely } from "kysely";
@@ -127,13 +127,13 @@ export class FixtureProcess {
   }
 }
 
-/** Starts a fixture script under the runtime of this test (or another one). */
+/** Starts a script (a path under tests/fixtures/, or absolute) under the runtime of this test or another. */
 export function startFixture(
   script: string,
   args: string[] = [],
   options: { env?: Record<string, string>; runtime?: RuntimeName; cwd?: string } = {},
 ): FixtureProcess {
-  const [command, baseArgs] = runtimeCommand(options.runtime ?? RUNTIME, join(FIXTURES, script));
+  const [command, baseArgs] = runtimeCommand(options.runtime ?? RUNTIME, isAbsolute(script) ? script : join(FIXTURES, script));
   const child = spawn(command, [...baseArgs, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
