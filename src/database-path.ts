@@ -1,7 +1,7 @@
 import type { System } from "./adapter.ts";
 import { describe } from "./describe.ts";
 
-/** The directory under the home directory that holds databases given by bare file name. */
+/** The directory under the home directory for databases given by bare file name. */
 export const DEFAULT_DIRECTORY = ".autocron";
 
 export type DatabaseLocation =

@@ -56,7 +56,7 @@ let stopping: Promise<void> | undefined;
  * Opens the queue in `database` and, unless another process of the app on this
  * host already does, starts and supervises the workers. Resolves true when this
  * process now supervises the workers, false when another process does or autocron
- * is disabled. Safe to call again with the same database: it returns the same answer.
+ * is disabled. Calling it again with the same database returns the same result.
  */
 export function start(database: string | URL, options: StartOptions = {}): Promise<boolean> {
   const key = database instanceof URL ? database.href : String(database);

@@ -6,7 +6,7 @@ import type { ResultSource, TaskOutcomeView } from "./task-result.ts";
 /**
  * A delayed call run in the caller's process because autocron is disabled. The
  * arguments and the result go through the same encoding as stored tasks, so a task
- * sees the same copies and types either way.
+ * receives the same copies and types either way.
  *
  * NOTE: an inline run gets one attempt; `retries` and `timeoutMs` apply to workers only.
  */

@@ -50,9 +50,12 @@ export class Logger {
     return child;
   }
 
-  /** The levels this logger prints, for a worker that must log the same way. */
-  get levels(): LogLevel[] {
-    return [...this.#levels];
+  /**
+   * The levels a worker process prints to stderr: this logger's levels, or the
+   * defaults when events go to a function, which cannot cross into a worker.
+   */
+  get workerLevels(): LogLevel[] {
+    return this.#sink ? [...DEFAULT_LOG_LEVELS] : [...this.#levels];
   }
 
   debug(message: string, fields?: Partial<LogEvent>): void {

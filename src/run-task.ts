@@ -14,7 +14,10 @@ export interface RunTaskResult {
   abandoned: boolean;
 }
 
-/** Runs one claimed task and describes how it ended; never throws. */
+/**
+ * Runs one claimed task and returns how it ended. Errors of the task, of decoding
+ * and of encoding its result become a failed outcome instead of being thrown.
+ */
 export async function runTask(
   task: ClaimedTask,
   registry: TaskRegistry,
@@ -88,7 +91,12 @@ async function callWithTimeout(call: () => unknown, timeoutMs: number | null): P
 function logFailure(logger: Logger, task: ClaimedTask, error: StoredError, durationMs: number): void {
   const final = task.kind === "cron" || task.attempts >= task.max_attempts;
   const attempt = task.kind === "cron" ? "" : `, attempt ${task.attempts} of ${task.max_attempts}`;
-  const next = task.kind === "cron" ? "; it runs again at its next planned time" : final ? "" : "; it will be retried";
+  let next = "";
+  if (task.kind === "cron") {
+    next = "; it runs again at its next planned time";
+  } else if (!final) {
+    next = "; it will be retried";
+  }
   const message = `task ${task.id} (${task.name}) failed after ${durationMs.toFixed(2)}ms${attempt}: ` +
     `${error.name}: ${error.message}${next}`;
   const fields = {

@@ -83,7 +83,7 @@ export class Supervisor {
     return this.#holder;
   }
 
-  /** Tries to take the lease once, then keeps checking on every tick. Returns whether it holds it. */
+  /** Tries to take the lease once and schedules the ticks that keep trying. Returns true when this process has the lease. */
   async begin(): Promise<boolean> {
     await this.#tryAcquire(Date.now());
     this.#scheduleTick();
@@ -268,7 +268,7 @@ export class Supervisor {
       taskModules: this.#options.taskModules,
       isolation: this.#options.isolation,
       workerIdleMs: this.#settings.workerIdleMs,
-      logLevels: this.#options.logger.levels,
+      logLevels: this.#options.logger.workerLevels,
     };
     const handle = this.#options.adapter.spawner(this.#options.isolation).spawn(this.#entry, init);
     const worker: PoolWorker = {

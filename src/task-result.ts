@@ -11,7 +11,7 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** Where a handle reads its task's state: the queue, or an inline run kept in memory. */
+/** The source of a handle's task state: the queue, or an inline run kept in memory. */
 export interface ResultSource {
   status(id: string): Promise<TaskStatus>;
   /** The outcome once the task finished, undefined before. */

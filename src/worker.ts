@@ -1,6 +1,6 @@
 /**
  * The worker: claims due tasks, runs them and stores their outcomes, until its
- * supervisor tells it to stop or disappears. Each adapter's bootstrap (a child
+ * supervisor sends a stop message or exits. Each adapter's bootstrap (a child
  * process or a thread) imports this module and calls `runWorker()`.
  */
 

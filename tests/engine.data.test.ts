@@ -34,7 +34,9 @@ async function roundTripBetween(enqueuer: RuntimeName, runner: RuntimeName): Pro
   }
 }
 
-const OTHER_RUNTIME: RuntimeName = RUNTIME === "node" ? "bun" : RUNTIME === "bun" ? "deno" : "node";
+// Each runtime's run pairs it with the next one, so the three runs cover every pair.
+const NEXT_RUNTIME: Record<RuntimeName, RuntimeName> = { node: "bun", bun: "deno", deno: "node" };
+const OTHER_RUNTIME = NEXT_RUNTIME[RUNTIME];
 
 test(`data enqueued on ${OTHER_RUNTIME} runs on ${RUNTIME}`, TIMEOUT, async () => {
   await roundTripBetween(OTHER_RUNTIME, RUNTIME);

@@ -1,7 +1,7 @@
 /**
- * The part of the `Deno` namespace this adapter uses. Declared here instead of
- * loading Deno's type library, because the project is type-checked by `tsc` with
- * Node's types; at run time `Deno` is the real global.
+ * The part of the `Deno` namespace this adapter uses. It is declared here because
+ * the project is type-checked by `tsc` with Node's types, not Deno's type library.
+ * At run time `Deno` is the real global.
  */
 
 export interface DenoPermissionStatus {

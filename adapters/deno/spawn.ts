@@ -9,8 +9,8 @@ import { Deno } from "./deno-api.ts";
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
 /**
- * Builds the permission flags of a worker: each permission the app holds in full,
- * and for read and write access the paths a worker needs that the app may access.
+ * Builds the permission flags of a worker. It gets each permission that the app has
+ * in full, and read and write access to those paths it needs that the app may access.
  * A worker never gets a permission the app lacks.
  *
  * LIMITATION(deno): Deno cannot list the paths of a scoped grant such as

@@ -64,7 +64,7 @@ export function webWorkerSpawner(bootstrapUrl: string, pid: number): Spawner {
   };
 }
 
-/** The thread side: receives the start message, runs the worker and reports its exit code. */
+/** Runs the thread side: receives the start message, runs the worker and posts its exit code. */
 export function runWebWorkerThread(): void {
   const scope = globalThis as unknown as {
     addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;

@@ -6,10 +6,10 @@ import { migrate } from "./migrate.ts";
 export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * Opens an SQLite file for the queue: WAL mode so that readers never block the
- * writer, synchronous NORMAL (durable across process crashes; a power loss may lose
- * the last transactions but never corrupts the file), a busy timeout, and the
- * current schema. Errors name the file and what to do.
+ * Opens an SQLite file for the queue and brings its schema up to date. WAL mode lets
+ * readers run while one process writes. With synchronous NORMAL a commit survives a
+ * crash of the process, and a power loss may lose the last commits but does not
+ * corrupt the file. Errors name the file and what to do.
  */
 export async function openStore(adapter: RuntimeAdapter, path: string): Promise<SqliteHandle> {
   let handle: SqliteHandle;

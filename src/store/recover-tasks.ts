@@ -13,16 +13,16 @@ import { writeTransaction } from "./transaction.ts";
  */
 export const MAX_INTERRUPTIONS = 2;
 
-/** Which processing tasks to act on: those of one worker, or those whose lease expired. */
+/** A selection of processing tasks: those of one worker, or those whose lease expired. */
 export type InterruptedSelection =
   | { workerId: string }
   | { leaseExpiredBefore: number };
 
 /**
- * Handles processing tasks whose worker is gone. Each runs again at once unless it
- * was interrupted `MAX_INTERRUPTIONS` times already; then a delayed task ends in
- * error with `reason`, and a cron task moves on to its next planned run. Returns
- * the tasks that were handled.
+ * Handles processing tasks whose worker is gone, and returns them. Each runs again
+ * at once unless it was interrupted `MAX_INTERRUPTIONS` times already. After that a
+ * delayed task ends in error with `reason`, and a cron task moves on to its next
+ * planned run.
  */
 export async function recoverInterruptedTasks(
   db: Kysely<Database>,

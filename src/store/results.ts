@@ -3,7 +3,7 @@ import type { Database, ResultTable } from "./schema.ts";
 
 export type TaskStatus = "waiting" | "processing" | "ready" | "error" | "unavailable";
 
-/** Reads where a task stands: in the queue, among the results, or gone. */
+/** Reads a task's status from the queue or the results; "unavailable" when it is in neither. */
 export async function readTaskStatus(db: Kysely<Database>, id: string, now: number): Promise<TaskStatus> {
   const queued = await db.selectFrom("autocron_tasks").select("status").where("id", "=", id).executeTakeFirst();
   if (queued) {

@@ -6,7 +6,7 @@ import type { ClaimedTask } from "./claim-tasks.ts";
 import type { Database } from "./schema.ts";
 import { writeTransaction } from "./transaction.ts";
 
-/** How one claimed task ended in its worker. */
+/** The outcome of one claimed task in its worker. */
 export type TaskOutcome =
   | { task: ClaimedTask; ok: true; value: string; finishedAt: number }
   | { task: ClaimedTask; ok: false; error: StoredError; finishedAt: number };
@@ -76,7 +76,7 @@ async function settleOne(db: Kysely<Database>, outcome: TaskOutcome, options: Se
 /** Identifies a claimed task together with the worker that must still hold it. */
 export interface TaskOwner {
   id: string;
-  /** The claiming worker, or null to act on the task whatever worker holds it. */
+  /** The claiming worker, or null to act on the task whichever worker claimed it. */
   workerId: string | null;
 }
 

@@ -10,8 +10,8 @@ export interface LeaseClaim {
 }
 
 /**
- * Takes the supervisor lease of a host when nobody holds it, or when the holder let
- * it expire. Returns true when `owner` holds the lease afterwards. One upsert
+ * Takes the supervisor lease of a host when it is free or its owner let it expire.
+ * Returns true when `owner` has the lease afterwards. One upsert
  * decides it, so of several processes racing for the lease exactly one wins.
  */
 export async function acquireSupervisorLease(db: Kysely<Database>, claim: LeaseClaim): Promise<boolean> {

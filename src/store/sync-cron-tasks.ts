@@ -16,10 +16,10 @@ export function cronTaskId(name: string): string {
 }
 
 /**
- * Makes the queue hold exactly one row for each cron task defined in code. A new
- * schedule gets its first run after `now`; an unchanged one keeps its planned run,
- * so restarts do not shift it; a changed one is planned again from `now`. Cron
- * rows no longer defined in code are removed.
+ * Makes the queue contain exactly one row for each cron task defined in code. A new
+ * schedule gets its first run after `now`. An unchanged one keeps its planned run, so
+ * restarts do not shift it, and a changed one is planned again from `now`. Cron rows
+ * no longer defined in code are removed.
  */
 export async function syncCronTasks(
   db: Kysely<Database>,
