@@ -197,3 +197,48 @@ test("getResult reads a task from another process", TIMEOUT, async () => {
     dir.cleanup();
   }
 });
+
+test("start uses maxWorkers from the database", TIMEOUT, async () => {
+  const dir = makeTempDir();
+  const database = join(dir.path, "queue.db");
+  await prepareDatabase(database, { maxWorkers: 3 });
+  const app = await startDriver(database);
+  try {
+    await app.request({ cmd: "start", options: {} });
+    const workers = await waitUntil(async () => {
+      const rows = await readWorkers(database);
+      return rows.length === 3 && rows;
+    }, 60_000, "three workers");
+    assert.equal(new Set(workers.map((worker) => worker.pid)).size, 3);
+    await app.request({ cmd: "stop" });
+  } finally {
+    await killAll(app);
+    dir.cleanup();
+  }
+});
+
+test("deno worker gets no more permissions than the app", TIMEOUT, async () => {
+  // Runs the app on Deno whatever runtime runs this test, since permissions exist only there.
+  const dir = makeTempDir();
+  const other = makeTempDir();
+  const database = join(dir.path, "queue.db");
+  const app = await startDriver(database, {
+    runtime: "deno",
+    denoFlags: ["--allow-read", `--allow-write=${dir.path}`, "--allow-env", "--allow-sys", "--allow-run"],
+  });
+  try {
+    await app.request({ cmd: "start", options: { workers: 1 } });
+    const { id } = await app.request({ cmd: "delay", task: "denoPermissions", args: [dir.path, other.path] });
+    const reply = await app.request({ cmd: "wait", id, timeoutMs: 60_000 });
+    const states = decode(reply.value as string) as Record<string, string>;
+    assert.equal(states.read, "granted");
+    assert.notEqual(states.net, "granted");
+    assert.equal(states.writeDatabaseDirectory, "granted");
+    assert.notEqual(states.writeElsewhere, "granted");
+    await app.request({ cmd: "stop" });
+  } finally {
+    await killAll(app);
+    dir.cleanup();
+    other.cleanup();
+  }
+});

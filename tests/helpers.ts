@@ -27,8 +27,11 @@ export function makeTempDir(prefix = "autocron-test-"): { path: string; cleanup(
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Returns the command that runs a TypeScript file under `runtime` with all permissions. */
-export function runtimeCommand(runtime: RuntimeName, script: string): [string, string[]] {
+/**
+ * Returns the command that runs a TypeScript file under `runtime`. Deno gets all
+ * permissions unless `denoFlags` lists the ones to grant.
+ */
+export function runtimeCommand(runtime: RuntimeName, script: string, denoFlags = ["-A"]): [string, string[]] {
   const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
   switch (runtime) {
     case "node":
@@ -36,7 +39,7 @@ export function runtimeCommand(runtime: RuntimeName, script: string): [string, s
     case "bun":
       return [RUNTIME === "bun" ? process.execPath : bin("bun"), [script]];
     case "deno":
-      return [RUNTIME === "deno" ? process.execPath : bin("deno"), ["run", "-A", script]];
+      return [RUNTIME === "deno" ? process.execPath : bin("deno"), ["run", ...denoFlags, script]];
   }
 }
 
@@ -131,9 +134,10 @@ export class FixtureProcess {
 export function startFixture(
   script: string,
   args: string[] = [],
-  options: { env?: Record<string, string>; runtime?: RuntimeName; cwd?: string } = {},
+  options: { env?: Record<string, string>; runtime?: RuntimeName; cwd?: string; denoFlags?: string[] } = {},
 ): FixtureProcess {
-  const [command, baseArgs] = runtimeCommand(options.runtime ?? RUNTIME, isAbsolute(script) ? script : join(FIXTURES, script));
+  const path = isAbsolute(script) ? script : join(FIXTURES, script);
+  const [command, baseArgs] = runtimeCommand(options.runtime ?? RUNTIME, path, options.denoFlags);
   const child = spawn(command, [...baseArgs, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
@@ -230,7 +234,7 @@ export async function readSupervisor(path: string): Promise<{ owner: string; pid
 /** Starts the driver fixture on a database and waits until it reads commands. */
 export async function startDriver(
   database: string,
-  options: { env?: Record<string, string>; runtime?: RuntimeName } = {},
+  options: { env?: Record<string, string>; runtime?: RuntimeName; denoFlags?: string[] } = {},
 ): Promise<FixtureProcess> {
   const driver = startFixture("driver.ts", [database], options);
   await driver.waitForLine(/"event":"ready"/, 60_000);
