@@ -100,12 +100,29 @@ export interface System {
   isDirectory(path: string): boolean;
   exists(path: string): boolean;
   makeDirectory(path: string): void;
+  /** Deletes a file; a missing file is not an error. */
+  removeFile(path: string): void;
+}
+
+/** The command line of this process, for the admin command. */
+export interface Terminal {
+  /** The arguments after the script name. */
+  args(): string[];
+  write(text: string): void;
+  writeError(text: string): void;
+  /** Reads one line from stdin; resolves undefined at end of input. */
+  readLine(): Promise<string | undefined>;
+  /** True when stdin is a terminal, so a question can be asked. */
+  isInteractive(): boolean;
+  /** Ends the process once the output written so far is flushed. */
+  exit(code: number): void;
 }
 
 /** Everything one runtime provides to the core. */
 export interface RuntimeAdapter {
   readonly name: RuntimeName;
   readonly system: System;
+  readonly terminal: Terminal;
   openSqlite(path: string): Promise<SqliteHandle>;
   spawner(isolation: Isolation): Spawner;
 }

@@ -16,7 +16,11 @@ export type DatabaseLocation =
  *   working directory, and its directory must exist;
  * - a `postgres://` or `postgresql://` URL selects PostgreSQL.
  */
-export function resolveDatabaseLocation(database: unknown, system: System): DatabaseLocation {
+export function resolveDatabaseLocation(
+  database: unknown,
+  system: System,
+  options: { createDirectory?: boolean; checkDirectory?: boolean } = {},
+): DatabaseLocation {
   if (database instanceof URL) {
     database = database.href;
   }
@@ -37,12 +41,15 @@ export function resolveDatabaseLocation(database: unknown, system: System): Data
   const path = database.startsWith("file:") ? system.fileUrlToPath(database) : database;
   if (isBareFileName(path)) {
     const directory = system.joinPath(system.homeDirectory(), DEFAULT_DIRECTORY);
-    system.makeDirectory(directory);
+    if (options.createDirectory !== false) system.makeDirectory(directory);
     return { kind: "sqlite", path: system.joinPath(directory, path) };
   }
 
   const resolved = system.resolvePath(path);
   const directory = system.dirname(resolved);
+  if (options.checkDirectory === false) {
+    return { kind: "sqlite", path: resolved };
+  }
   if (!system.isDirectory(directory)) {
     throw new Error(
       `start: the directory ${directory} of database ${resolved} does not exist; create it first, ` +

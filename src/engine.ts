@@ -41,8 +41,8 @@ export interface StopOptions {
 interface Engine {
   database: string;
   handle: SqliteHandle;
-  queue: OpenQueue | undefined;
-  supervisor: Supervisor | undefined;
+  queue: OpenQueue;
+  supervisor: Supervisor;
   shutdownTimeoutMs: number;
 }
 
@@ -101,13 +101,6 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     checkTaskModulesGiven(taskModules);
 
     const settings = await readSettings(handle.db);
-    if (settings.disabled) {
-      context.disabled = true;
-      for (const held of context.held.splice(0)) held.runInline();
-      engine = { database: key, handle, queue: undefined, supervisor: undefined, shutdownTimeoutMs: validated.shutdownTimeoutMs };
-      return false;
-    }
-
     await syncCronTasks(handle.db, getRegistry().cronTasks(), Date.now());
 
     const supervisor = new Supervisor({
@@ -118,15 +111,24 @@ async function startEngine(database: string | URL, key: string, options: StartOp
       isolation: validated.isolation,
       logger: context.logger,
       settings,
+      // The admin command can disable or enable autocron while the app runs.
+      onSettings: (current) => {
+        context.disabled = current.disabled;
+      },
     });
     const queue = createQueue(handle.db, () => {
       if (supervisor.isHolder) supervisor.wake();
     });
     context.queue = queue;
+    context.disabled = settings.disabled;
     engine = { database: key, handle, queue, supervisor, shutdownTimeoutMs: validated.shutdownTimeoutMs };
 
     for (const held of context.held.splice(0)) {
-      queue.enqueue(held.task).then(held.resolve, held.reject);
+      if (settings.disabled) {
+        held.runInline();
+      } else {
+        queue.enqueue(held.task).then(held.resolve, held.reject);
+      }
     }
     return await supervisor.begin();
   } catch (error) {
@@ -167,8 +169,8 @@ async function stopEngine(started: Promise<boolean>, timeoutMs: number | undefin
   const current = engine;
   if (!current) return;
 
-  await current.supervisor?.stop(timeoutMs ?? current.shutdownTimeoutMs);
-  await current.queue?.drain();
+  await current.supervisor.stop(timeoutMs ?? current.shutdownTimeoutMs);
+  await current.queue.drain();
 
   const context = getContext();
   context.queue = undefined;

@@ -41,10 +41,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
 export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: "maxWorkers", option: "max-workers", type: "integer", min: 0, max: 256, description: "workers the supervisor keeps running" },
-  { name: "disabled", option: "disabled", type: "boolean", description: "run delayed calls inline and start no workers" },
-  { name: "workerIdleMs", option: "worker-idle-ms", type: "integer", min: 10, max: 3_600_000, description: "longest sleep of an idle worker between queue checks, in ms" },
-  { name: "monitorIdleMs", option: "monitor-idle-ms", type: "integer", min: 50, max: 600_000, description: "supervisor tick in ms; leases last five ticks" },
-  { name: "resultTtlSeconds", option: "result-ttl-seconds", type: "integer", min: 0, max: 31_536_000, description: "seconds a result is kept after its task finished" },
+  { name: "disabled", option: "disabled", type: "boolean", description: "run delayed calls inline, start no workers" },
+  { name: "workerIdleMs", option: "worker-idle-ms", type: "integer", min: 10, max: 3_600_000, description: "longest idle sleep of a worker, in ms" },
+  { name: "monitorIdleMs", option: "monitor-idle-ms", type: "integer", min: 50, max: 600_000, description: "supervisor tick in ms; leases last 5 ticks" },
+  { name: "resultTtlSeconds", option: "result-ttl-seconds", type: "integer", min: 0, max: 31_536_000, description: "how long results are kept, in seconds" },
 ];
 
 /** Finds a setting by its API name or command-line spelling. */

@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   isolation: Isolation;
   logger: Logger;
   settings: Settings;
+  /** Receives the settings read on every tick. */
+  onSettings?: (settings: Settings) => void;
 }
 
 interface PoolWorker {
@@ -85,7 +87,9 @@ export class Supervisor {
 
   /** Tries to take the lease once and schedules the ticks that keep trying. Returns true when this process has the lease. */
   async begin(): Promise<boolean> {
-    await this.#tryAcquire(Date.now());
+    if (!this.#settings.disabled) {
+      await this.#tryAcquire(Date.now());
+    }
     this.#scheduleTick();
     return this.#holder;
   }
@@ -130,7 +134,12 @@ export class Supervisor {
     try {
       const now = Date.now();
       this.#settings = await readSettings(this.#options.handle.db);
+      this.#options.onSettings?.(this.#settings);
 
+      if (this.#settings.disabled) {
+        await this.#stepDown("autocron was disabled in the settings");
+        return;
+      }
       if (this.#holder) {
         await this.#renewLease(now);
       } else {
@@ -189,6 +198,16 @@ export class Supervisor {
     await this.#stopAllWorkers(this.#settings.monitorIdleMs * 5);
   }
 
+  /** Stops the workers and gives up the lease while autocron is disabled. */
+  async #stepDown(reason: string): Promise<void> {
+    if (!this.#holder) return;
+    this.#options.logger.info(`${reason}; stopping the workers of host ${this.host}`);
+    this.#stopWakeChecks();
+    await this.#stopAllWorkers(this.#settings.monitorIdleMs * 5);
+    await releaseSupervisorLease(this.#options.handle.db, this.host, this.owner);
+    this.#holder = false;
+  }
+
   /** The lease holder's periodic work. */
   async #maintain(now: number): Promise<void> {
     const db = this.#options.handle.db;
@@ -237,7 +256,7 @@ export class Supervisor {
     if (!this.#holder || this.#stopping) return;
 
     const active = [...this.#workers.values()].filter((worker) => !worker.stopRequested);
-    const target = this.#settings.maxWorkers;
+    const target = this.#settings.disabled ? 0 : this.#settings.maxWorkers;
 
     if (active.length > target) {
       // Stop the newest workers first; the oldest are the most likely to be warm.

@@ -3,7 +3,7 @@
  * same runtime as the test, and direct reads of a queue database.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -253,4 +253,21 @@ export function readLines(path: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Runs the admin command under the runtime of this test and returns its output and exit status. */
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): {
+  status: number;
+  stdout: string;
+  stderr: string;
+} {
+  const [command, baseArgs] = runtimeCommand(RUNTIME, join(ROOT, "src", "cli-main.ts"));
+  const result = spawnSync(command, [...baseArgs, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    input: options.input ?? "",
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

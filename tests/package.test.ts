@@ -86,6 +86,16 @@ test(`packed package runs a task on ${RUNTIME}`, { timeout: 240_000 }, () => {
     const value = JSON.parse(output.trim().split("\n").pop()!) as { doubled: number; pid: number; appPid: number };
     assert.equal(value.doubled, 42);
     assert.notEqual(value.pid, value.appPid);
+
+    // The package's bin: on Node through the .bin link and its "node" shebang, as
+    // npx runs it; on Bun and Deno by path under that runtime.
+    const database = join(dir.path, "queue.db");
+    const cliPath = join(dir.path, "node_modules", "autocron", "dist", "src", "cli-main.js");
+    const [cliCommand, cliArgs] = RUNTIME === "node"
+      ? [join(dir.path, "node_modules", ".bin", "autocron"), [database]]
+      : runtimeArgs(cliPath, database);
+    const info = execFileSync(cliCommand, [...cliArgs, "info", "--json"], { cwd: dir.path, encoding: "utf8" });
+    assert.equal((JSON.parse(info) as { counts: { ready: number } }).counts.ready, 1);
   } finally {
     dir.cleanup();
   }
@@ -115,8 +125,10 @@ test("packed package ships types that tsc checks", { timeout: 240_000 }, () => {
   }
 });
 
-test("package.json and deno.json share one version", () => {
+test("package files share one version", async () => {
   const npmVersion = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
   const jsrVersion = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).version;
+  const { VERSION } = await import("../src/version.ts");
   assert.equal(jsrVersion, npmVersion, "run node scripts/sync-version.mjs");
+  assert.equal(VERSION, npmVersion, "run node scripts/sync-version.mjs");
 });

@@ -2,10 +2,12 @@ import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { processSpawner, threadSpawner } from "./spawn.ts";
 import { openSqlite } from "./sqlite.ts";
 import { system } from "./system.ts";
+import { terminal } from "./terminal.ts";
 
 export const adapter: RuntimeAdapter = {
   name: "bun",
   system,
+  terminal,
   openSqlite,
   spawner: (isolation) => isolation === "thread" ? threadSpawner : processSpawner,
 };

@@ -18,7 +18,7 @@ export interface DenoChildProcess {
 export interface DenoApi {
   readonly pid: number;
   readonly args: string[];
-  readonly stdin: { readable: ReadableStream<Uint8Array> };
+  readonly stdin: { readable: ReadableStream<Uint8Array>; isTerminal(): boolean };
   execPath(): string;
   hostname(): string;
   exit(code?: number): never;
@@ -26,6 +26,9 @@ export interface DenoApi {
   env: { get(name: string): string | undefined };
   statSync(path: string): { isDirectory: boolean; isFile: boolean };
   mkdirSync(path: string, options?: { recursive?: boolean }): void;
+  removeSync(path: string): void;
+  stdout: { writeSync(data: Uint8Array): number };
+  stderr: { writeSync(data: Uint8Array): number };
   permissions: {
     querySync(descriptor: { name: string; path?: string }): DenoPermissionStatus;
   };

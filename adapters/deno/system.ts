@@ -40,4 +40,11 @@ export const system: System = {
     }
   },
   makeDirectory: (path) => Deno.mkdirSync(path, { recursive: true }),
+  removeFile: (path) => {
+    try {
+      Deno.removeSync(path);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "NotFound")) throw error;
+    }
+  },
 };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import process from "node:process";
@@ -21,4 +21,5 @@ export const system: System = {
   makeDirectory: (path) => {
     mkdirSync(path, { recursive: true });
   },
+  removeFile: (path) => rmSync(path, { force: true }),
 };

@@ -39,6 +39,8 @@ const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       status TEXT NOT NULL,
       value TEXT,
       error TEXT,
+      args TEXT,
+      options TEXT,
       attempts INTEGER NOT NULL,
       attempt_log TEXT NOT NULL DEFAULT '[]',
       started_at INTEGER,

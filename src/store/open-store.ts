@@ -31,7 +31,8 @@ export async function openStore(adapter: RuntimeAdapter, path: string): Promise<
   return handle;
 }
 
-function describeOpenError(path: string, error: unknown): Error {
+/** Rewrites a driver error on opening `path` into one that names the file and the fix. */
+export function describeOpenError(path: string, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (/file is not a database|file is encrypted|SQLITE_NOTADB/i.test(message)) {
     return new Error(
@@ -43,6 +44,12 @@ function describeOpenError(path: string, error: unknown): Error {
   if (/unable to open database file|SQLITE_CANTOPEN/i.test(message)) {
     return new Error(
       `autocron: cannot open database ${path} (${message}); check that its directory exists and is writable`,
+      { cause: error },
+    );
+  }
+  if (/database is locked|SQLITE_BUSY/i.test(message)) {
+    return new Error(
+      `autocron: database ${path} is locked by another process (still busy after ${BUSY_TIMEOUT_MS} ms); try again`,
       { cause: error },
     );
   }

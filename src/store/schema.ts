@@ -47,6 +47,10 @@ export interface ResultTable {
   value: string | null;
   /** JSON of the serialized error when in error. */
   error: string | null;
+  /** The encoded arguments, kept for tasks in error so the admin command can retry them. */
+  args: string | null;
+  /** JSON of `RetryOptions` for tasks in error, for the same reason. */
+  options: string | null;
   attempts: number;
   attempt_log: Generated<string>;
   started_at: number | null;

@@ -109,6 +109,8 @@ export async function finishDelayedTask(
       status: "value" in outcome ? "ready" : "error",
       value: "value" in outcome ? outcome.value : null,
       error: "error" in outcome ? JSON.stringify(outcome.error) : null,
+      args: "error" in outcome ? task.args : null,
+      options: "error" in outcome ? JSON.stringify(retryOptionsOf(task)) : null,
       attempts: task.attempts,
       attempt_log: task.attempt_log,
       started_at: task.started_at,
@@ -164,4 +166,16 @@ export function appendAttempt(attemptLog: string, record: AttemptRecord): string
 
 function parseBackoff(text: string | null): Backoff {
   return text === null ? { ...DEFAULT_BACKOFF } : { ...DEFAULT_BACKOFF, ...(JSON.parse(text) as Partial<Backoff>) };
+}
+
+/** The queue settings of a task that a retry from the admin command restores. */
+export interface RetryOptions {
+  priority: number;
+  maxAttempts: number;
+  backoff: string | null;
+  timeoutMs: number | null;
+}
+
+function retryOptionsOf(task: ClaimedTask): RetryOptions {
+  return { priority: task.priority, maxAttempts: task.max_attempts, backoff: task.backoff, timeoutMs: task.timeout_ms };
 }
