@@ -91,6 +91,7 @@ async function startEngine(database: string | URL, key: string, options: StartOp
   context.logger = new Logger(validated.logger);
 
   const handle = await openStore(adapter, location.path);
+  let supervisor: Supervisor | undefined;
   try {
     if (validated.workers !== undefined) {
       await writeSettings(handle.db, { maxWorkers: validated.workers });
@@ -103,7 +104,7 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     const settings = await readSettings(handle.db);
     await syncCronTasks(handle.db, getRegistry().cronTasks(), Date.now());
 
-    const supervisor = new Supervisor({
+    supervisor = new Supervisor({
       adapter,
       handle,
       databasePath: location.path,
@@ -116,8 +117,9 @@ async function startEngine(database: string | URL, key: string, options: StartOp
         context.disabled = current.disabled;
       },
     });
+    const started = supervisor;
     const queue = createQueue(handle.db, () => {
-      if (supervisor.isHolder) supervisor.wake();
+      if (started.isHolder) started.wake();
     });
     context.queue = queue;
     context.disabled = settings.disabled;
@@ -132,7 +134,10 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     }
     return await supervisor.begin();
   } catch (error) {
+    // Undo everything start() set up, so that no timer outlives the closed database.
+    await supervisor?.stop(0).catch(() => undefined);
     context.queue = undefined;
+    context.disabled = false;
     engine = undefined;
     await handle.close().catch(() => undefined);
     throw error;

@@ -72,6 +72,7 @@ export class Supervisor {
   #consecutiveCrashes = 0;
   #lastDataVersion = -1;
   #ticking: Promise<void> | undefined;
+  #beginning = false;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -87,8 +88,14 @@ export class Supervisor {
 
   /** Tries to take the lease once and schedules the ticks that keep trying. Returns true when this process has the lease. */
   async begin(): Promise<boolean> {
-    if (!this.#settings.disabled) {
-      await this.#tryAcquire(Date.now());
+    // A worker that cannot be started now (a missing permission, say) makes start() fail.
+    this.#beginning = true;
+    try {
+      if (!this.#settings.disabled) {
+        await this.#tryAcquire(Date.now());
+      }
+    } finally {
+      this.#beginning = false;
     }
     this.#scheduleTick();
     return this.#holder;
@@ -274,7 +281,19 @@ export class Supervisor {
       return;
     }
     for (let count = active.length; count < target; count++) {
-      this.#spawnWorker();
+      try {
+        this.#spawnWorker();
+      } catch (error) {
+        const message = (error as Error)?.message ?? String(error);
+        if (this.#beginning) {
+          throw new Error(`start: could not start a worker: ${message}`, { cause: error });
+        }
+        this.#options.logger.error(`could not start a worker: ${message}`);
+        this.#noteCrash(0);
+        clearTimeout(this.#restartTimer);
+        this.#restartTimer = setTimeout(() => this.#resizePool(), Math.max(0, this.#restartBlockedUntil - Date.now()));
+        return;
+      }
     }
   }
 

@@ -34,9 +34,11 @@ test("demo app runs a posted task in a worker", { timeout: 120_000 }, async () =
     assert.equal(confirmation?.to, "a@example.org");
     assert.equal(confirmation?.workerPid, done.result!.workerPid);
 
-    const invalid = await fetch(`${base}/confirmations`, { method: "POST", body: "{}" });
-    assert.equal(invalid.status, 400);
-    await invalid.body?.cancel();
+    for (const body of ["{}", "not json", '{"to": 1}']) {
+      const invalid = await fetch(`${base}/confirmations`, { method: "POST", body });
+      assert.equal(invalid.status, 400, body);
+      await invalid.body?.cancel();
+    }
     const missing = await fetch(`${base}/confirmations/00000000-0000-7000-8000-000000000000`);
     assert.equal(missing.status, 404);
     await missing.body?.cancel();

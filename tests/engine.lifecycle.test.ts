@@ -242,3 +242,27 @@ test("deno worker gets no more permissions than the app", TIMEOUT, async () => {
     other.cleanup();
   }
 });
+
+test("start fails cleanly when workers cannot start", TIMEOUT, async () => {
+  // Deno needs --allow-run to start worker processes; the error must say so, and
+  // the failed start must leave nothing running.
+  const dir = makeTempDir();
+  const app = await startDriver(join(dir.path, "queue.db"), {
+    runtime: "deno",
+    denoFlags: ["--allow-read", "--allow-write", "--allow-env", "--allow-sys"],
+  });
+  try {
+    const reply = await app.request({ cmd: "start", options: { workers: 1 }, expectError: true });
+    const error = reply.error as { message: string };
+    assert.match(error.message, /could not start a worker: .*needs --allow-run; run the app with --allow-run, or pass isolation: "thread"/);
+
+    // Nothing of the failed start() may keep the process alive or fire later.
+    await app.request({ cmd: "release" });
+    const exit = await withTimeout(app.exited, 20_000, "the app did not exit after the failed start()");
+    assert.equal(exit.code, 0);
+    assert.deepEqual(app.stderr, []);
+  } finally {
+    await killAll(app);
+    dir.cleanup();
+  }
+});

@@ -51,7 +51,7 @@ function installPackedPackage(project: string): void {
   execFileSync(
     "npm",
     ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", join(project, tarball)],
-    { cwd: project, stdio: "inherit" },
+    { cwd: project, stdio: "pipe" },
   );
 
   // better-sqlite3 is an optional peer dependency that Node 20 users install

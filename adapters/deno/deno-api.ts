@@ -30,7 +30,7 @@ export interface DenoApi {
   stdout: { writeSync(data: Uint8Array): number };
   stderr: { writeSync(data: Uint8Array): number };
   permissions: {
-    querySync(descriptor: { name: string; path?: string }): DenoPermissionStatus;
+    querySync(descriptor: { name: string; path?: string; command?: string }): DenoPermissionStatus;
   };
   Command: new (command: string, options: {
     args: string[];

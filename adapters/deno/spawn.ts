@@ -47,6 +47,12 @@ export function workerPermissionFlags(init: WorkerInit, bootstrap: string): stri
 /** Starts each worker as a `deno run` child process with the app's permissions. */
 export const processSpawner: Spawner = {
   spawn(entry, init): WorkerHandle {
+    if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
+      throw new Error(
+        `worker processes on Deno are started with ${Deno.execPath()}, which needs --allow-run; ` +
+          `run the app with --allow-run, or pass isolation: "thread" to start()`,
+      );
+    }
     const bootstrap = fileURLToPath(siblingModuleUrl(import.meta.url, "./worker-process.ts"));
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", ...workerPermissionFlags(init, bootstrap), bootstrap],

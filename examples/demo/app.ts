@@ -27,10 +27,11 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   const url = new URL(request.url ?? "/", "http://localhost");
 
   if (request.method === "POST" && url.pathname === "/confirmations") {
-    const { to, body } = JSON.parse(await readBody(request) || "{}") as { to?: unknown; body?: unknown };
-    if (typeof to !== "string" || typeof body !== "string") {
+    const message = parseJson(await readBody(request)) as { to?: unknown; body?: unknown } | undefined;
+    if (typeof message?.to !== "string" || typeof message.body !== "string") {
       return reply(response, 400, { error: 'send JSON such as {"to": "a@example.org", "body": "welcome"}' });
     }
+    const { to, body } = message as { to: string; body: string };
     // Returns at once; a worker process writes the confirmation.
     const result = sendConfirmation(to, body);
     await result.enqueued;
@@ -50,6 +51,14 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
   }
 
   reply(response, 404, { error: "try POST /confirmations or GET /confirmations/<id>" });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
