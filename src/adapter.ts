@@ -75,6 +75,10 @@ export interface WorkerInit {
   isolation: Isolation;
   workerIdleMs: number;
   logLevels: string[];
+  /** The supervisor's host, under which the worker stores forwarded log events. */
+  host: string;
+  /** True when the app's logger is a function: the worker stores events for the supervisor to pass on. */
+  forwardLogs: boolean;
 }
 
 /**
@@ -118,11 +122,27 @@ export interface Terminal {
   exit(code: number): void;
 }
 
+export type ShutdownSignal = "SIGINT" | "SIGTERM";
+
+/** The process's shutdown signals. */
+export interface Signals {
+  /** Adds a listener that runs before the app's own listeners of the signal. */
+  add(signal: ShutdownSignal, listener: () => void): void;
+  remove(signal: ShutdownSignal, listener: () => void): void;
+  /** Counts every listener on the signal in this process, the app's included. */
+  listenerCount(signal: ShutdownSignal): number;
+  /** Sends the signal to this process, so that its default action (ending it) applies. */
+  raise(signal: ShutdownSignal): void;
+  /** Ends the process at once with this exit code. */
+  exit(code: number): void;
+}
+
 /** Everything one runtime provides to the core. */
 export interface RuntimeAdapter {
   readonly name: RuntimeName;
   readonly system: System;
   readonly terminal: Terminal;
+  readonly signals: Signals;
   openSqlite(path: string): Promise<SqliteHandle>;
   spawner(isolation: Isolation): Spawner;
 }

@@ -14,7 +14,9 @@ import { loadAdapter } from "./runtime.ts";
 import { validateSetting } from "./settings.ts";
 import { openStore } from "./store/open-store.ts";
 import { readSettings, writeSettings } from "./store/settings-store.ts";
+import { retryWhenBusy } from "./store/storage-errors.ts";
 import { syncCronTasks } from "./store/sync-cron-tasks.ts";
+import { installShutdownHandlers, type ShutdownHandlers } from "./shutdown-signals.ts";
 import { Supervisor } from "./supervisor.ts";
 
 export interface StartOptions {
@@ -31,6 +33,11 @@ export interface StartOptions {
   logger?: LoggerOption;
   /** How long `stop()` lets running tasks finish before it kills their workers, in ms. Default 10000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Stop gracefully on SIGINT and SIGTERM, then hand the signal back (default true).
+   * Set false when the app calls `stop()` from its own signal handling.
+   */
+  handleSignals?: boolean;
 }
 
 export interface StopOptions {
@@ -44,6 +51,7 @@ interface Engine {
   queue: OpenQueue;
   supervisor: Supervisor;
   shutdownTimeoutMs: number;
+  signals: ShutdownHandlers | undefined;
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -71,10 +79,19 @@ export function start(database: string | URL, options: StartOptions = {}): Promi
 
   const promise = (stopping ?? Promise.resolve()).then(() => startEngine(database, key, options));
   starting = { database: key, promise };
-  promise.catch(() => {
+  promise.catch((error: unknown) => {
     if (starting?.promise === promise) starting = undefined;
+    rejectHeldCalls(error);
   });
   return promise;
+}
+
+/** Fails the calls held for a start() that failed, so that none waits forever. */
+function rejectHeldCalls(error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  for (const held of getContext().held.splice(0)) {
+    held.reject(new Error(`autocron: task ${held.task.id} (${held.task.name}) was not stored: start() failed: ${reason}`, { cause: error }));
+  }
 }
 
 async function startEngine(database: string | URL, key: string, options: StartOptions): Promise<boolean> {
@@ -94,7 +111,7 @@ async function startEngine(database: string | URL, key: string, options: StartOp
   let supervisor: Supervisor | undefined;
   try {
     if (validated.workers !== undefined) {
-      await writeSettings(handle.db, { maxWorkers: validated.workers });
+      await retryWhenBusy(() => writeSettings(handle.db, { maxWorkers: validated.workers }));
     }
     for (const module of taskModules) {
       await import(module);
@@ -102,7 +119,7 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     checkTaskModulesGiven(taskModules);
 
     const settings = await readSettings(handle.db);
-    await syncCronTasks(handle.db, getRegistry().cronTasks(), Date.now());
+    await retryWhenBusy(() => syncCronTasks(handle.db, getRegistry().cronTasks(), Date.now()));
 
     supervisor = new Supervisor({
       adapter,
@@ -123,7 +140,14 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     });
     context.queue = queue;
     context.disabled = settings.disabled;
-    engine = { database: key, handle, queue, supervisor, shutdownTimeoutMs: validated.shutdownTimeoutMs };
+    const signals = validated.handleSignals
+      ? installShutdownHandlers(adapter.signals, context.logger, {
+        stopGracefully: () => stop(),
+        stopNow: () => started.stopNow(),
+        shutdownTimeoutMs: validated.shutdownTimeoutMs,
+      })
+      : undefined;
+    engine = { database: key, handle, queue, supervisor, shutdownTimeoutMs: validated.shutdownTimeoutMs, signals };
 
     for (const held of context.held.splice(0)) {
       if (settings.disabled) {
@@ -134,7 +158,8 @@ async function startEngine(database: string | URL, key: string, options: StartOp
     }
     return await supervisor.begin();
   } catch (error) {
-    // Undo everything start() set up, so that no timer outlives the closed database.
+    // Undo everything start() set up, so that no timer or listener outlives the closed database.
+    engine?.signals?.remove();
     await supervisor?.stop(0).catch(() => undefined);
     context.queue = undefined;
     context.disabled = false;
@@ -175,6 +200,7 @@ async function stopEngine(started: Promise<boolean>, timeoutMs: number | undefin
   if (!current) return;
 
   await current.supervisor.stop(timeoutMs ?? current.shutdownTimeoutMs);
+  current.signals?.remove();
   await current.queue.drain();
 
   const context = getContext();
@@ -190,13 +216,14 @@ interface ValidatedStartOptions {
   isolation: Isolation;
   logger: LoggerOption;
   shutdownTimeoutMs: number;
+  handleSignals: boolean;
 }
 
 function validateStartOptions(options: StartOptions): ValidatedStartOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`start: options must be an object such as { tasks: [...] }, got ${describe(options)}`);
   }
-  const known = ["tasks", "workers", "isolation", "logger", "shutdownTimeoutMs"];
+  const known = ["tasks", "workers", "isolation", "logger", "shutdownTimeoutMs", "handleSignals"];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new TypeError(`start: unknown option "${key}"; valid options are ${known.join(", ")}`);
@@ -218,7 +245,13 @@ function validateStartOptions(options: StartOptions): ValidatedStartOptions {
     throw new RangeError(`start: shutdownTimeoutMs must be a number of ms >= 0, got ${describe(shutdownTimeoutMs)}`);
   }
 
+  const handleSignals = options.handleSignals ?? true;
+  if (typeof handleSignals !== "boolean") {
+    throw new TypeError(`start: handleSignals must be true or false, got ${describe(handleSignals)}`);
+  }
+
   return {
+    handleSignals,
     tasks,
     workers: options.workers === undefined ? undefined : validateSetting("maxWorkers", options.workers),
     isolation,

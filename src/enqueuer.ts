@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { insertTasks, type NewTask } from "./store/insert-tasks.ts";
+import { adviseOnStorageError, retryWhenBusy } from "./store/storage-errors.ts";
 import type { Database } from "./store/schema.ts";
 
 interface PendingTask {
@@ -56,9 +57,13 @@ export class Enqueuer {
 
   async #write(batch: PendingTask[]): Promise<void> {
     try {
-      await insertTasks(this.#db, batch.map((pending) => pending.task));
+      await retryWhenBusy(() => insertTasks(this.#db, batch.map((pending) => pending.task)));
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      const reason = adviseOnStorageError(error) ?? "storing it failed";
+      const detail = error instanceof Error ? error.message : String(error);
+      for (const { task, reject } of batch) {
+        reject(new Error(`autocron: task ${task.id} (${task.name}) was not stored: ${reason} (${detail})`, { cause: error }));
+      }
       return;
     }
     for (const pending of batch) pending.resolve();

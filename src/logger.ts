@@ -50,12 +50,19 @@ export class Logger {
     return child;
   }
 
-  /**
-   * The levels a worker process prints to stderr: this logger's levels, or the
-   * defaults when events go to a function, which cannot cross into a worker.
-   */
+  /** The levels a worker logs at: all when events go to a function, else this logger's levels. */
   get workerLevels(): LogLevel[] {
-    return this.#sink ? [...DEFAULT_LOG_LEVELS] : [...this.#levels];
+    return [...this.#levels];
+  }
+
+  /** True when events go to a function, which a worker cannot call: its events are forwarded. */
+  get sendsToFunction(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  /** Passes on an event that a worker logged, as if logged here. */
+  forward(event: LogEvent): void {
+    this.#emit(event.level, event.message, event);
   }
 
   debug(message: string, fields?: Partial<LogEvent>): void {

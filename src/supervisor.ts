@@ -20,6 +20,8 @@ import {
   releaseSupervisorLease,
   renewSupervisorLease,
 } from "./store/supervisor-lease.ts";
+import { takeLogEvents } from "./store/log-events.ts";
+import { retryWhenBusy } from "./store/storage-errors.ts";
 import { readTimedOutTasks, readWorkerTasks } from "./store/timed-out-tasks.ts";
 import { registerWorker, removeForeignWorkers, unregisterWorker } from "./store/worker-registry.ts";
 import { WORKER_EXIT } from "./worker.ts";
@@ -92,7 +94,7 @@ export class Supervisor {
     this.#beginning = true;
     try {
       if (!this.#settings.disabled) {
-        await this.#tryAcquire(Date.now());
+        await retryWhenBusy(() => this.#tryAcquire(Date.now()));
       }
     } finally {
       this.#beginning = false;
@@ -121,9 +123,22 @@ export class Supervisor {
 
     if (this.#holder) {
       await this.#stopAllWorkers(timeoutMs);
+      await this.#forwardWorkerLogs().catch(() => undefined);
       this.#stopWakeChecks();
       await releaseSupervisorLease(this.#options.handle.db, this.host, this.owner);
       this.#holder = false;
+    }
+  }
+
+  /** Kills every worker at once; their running tasks go back to the queue unchanged. */
+  async stopNow(): Promise<void> {
+    for (const worker of this.#workers.values()) {
+      worker.stopRequested = true;
+      worker.killedAtShutdown = true;
+      worker.handle.terminate();
+    }
+    while (this.#pendingExits.size > 0) {
+      await Promise.all([...this.#pendingExits]);
     }
   }
 
@@ -239,7 +254,16 @@ export class Supervisor {
 
     await this.#killTimedOutWorkers(now);
     await deleteExpiredResults(db, now);
+    await this.#forwardWorkerLogs();
     this.#resizePool();
+  }
+
+  /** Passes the log events stored by workers to the app's logger function. */
+  async #forwardWorkerLogs(): Promise<void> {
+    if (!this.#options.logger.sendsToFunction) return;
+    for (const event of await takeLogEvents(this.#options.handle.db, this.host)) {
+      this.#options.logger.forward(event);
+    }
   }
 
   /** Ends workers whose task ran past its timeout without returning, such as a synchronous loop. */
@@ -307,6 +331,8 @@ export class Supervisor {
       isolation: this.#options.isolation,
       workerIdleMs: this.#settings.workerIdleMs,
       logLevels: this.#options.logger.workerLevels,
+      host: this.host,
+      forwardLogs: this.#options.logger.sendsToFunction,
     };
     const handle = this.#options.adapter.spawner(this.#options.isolation).spawn(this.#entry, init);
     const worker: PoolWorker = {
@@ -347,6 +373,7 @@ export class Supervisor {
       } else if (!worker.stopRequested || exit.code !== WORKER_EXIT.stopped) {
         await this.#handleUnexpectedExit(worker, exit, now);
       }
+      await this.#forwardWorkerLogs();
     } catch (error) {
       this.#options.logger.error(`could not clean up after worker ${worker.id}: ${(error as Error).message}`);
     }

@@ -72,7 +72,11 @@ export async function runFromStartMessage(start: StartMessage, channel: ParentCh
  * Serves a process worker's stdin: feed it text as it arrives and call `end()` at
  * end of input. The first line starts the worker; `exit` receives its exit code.
  */
-export function createStdinWorker(exit: (code: number) => void): { feed(text: string): void; end(): void } {
+export function createStdinWorker(exit: (code: number) => void): {
+  feed(text: string): void;
+  end(): void;
+  stop(): void;
+} {
   const splitter = new LineSplitter();
   const channel = new QueuedChannel();
   let started = false;
@@ -93,5 +97,7 @@ export function createStdinWorker(exit: (code: number) => void): { feed(text: st
   return {
     feed: (text) => splitter.push(text).forEach(receiveLine),
     end: () => channel.disconnect(),
+    // A stop request from outside the supervisor, such as a signal.
+    stop: () => channel.receive({ type: "stop" }),
   };
 }

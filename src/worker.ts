@@ -17,7 +17,9 @@ import { readNextDueTime } from "./store/next-due-time.ts";
 import { openStore } from "./store/open-store.ts";
 import { recoverInterruptedTasks, releaseWorkerTasks } from "./store/recover-tasks.ts";
 import { settleTasks, type TaskOutcome } from "./store/settle-tasks.ts";
+import { insertLogEvent } from "./store/log-events.ts";
 import { readSettings } from "./store/settings-store.ts";
+import { retryWhenBusy } from "./store/storage-errors.ts";
 
 /** Exit codes a worker returns to its bootstrap. */
 export const WORKER_EXIT = {
@@ -38,16 +40,19 @@ const CLAIM_BATCH = 1;
 
 /** Runs a worker until it stops; resolves with the exit code for its bootstrap. */
 export async function runWorker(init: WorkerInit, channel: ParentChannel): Promise<number> {
-  const logger = new Logger(init.logLevels as LogLevel[], { workerId: init.workerId });
+  // Until the database is open, events can only go to stderr.
+  const stderrLogger = new Logger(init.logLevels as LogLevel[], { workerId: init.workerId });
   let handle: SqliteHandle;
   try {
     const adapter = await loadAdapter();
     handle = await openStore(adapter, init.databasePath);
   } catch (error) {
-    logger.error(`worker ${init.workerId} could not open the database: ${(error as Error).message}`);
+    stderrLogger.error(`worker ${init.workerId} could not open the database: ${(error as Error).message}`);
     return WORKER_EXIT.failedToStart;
   }
 
+  const forwarded = init.forwardLogs ? forwardLogsThrough(handle, init) : undefined;
+  const logger = forwarded?.logger ?? stderrLogger;
   const queue = createQueue(handle.db);
   getContext().queue = queue;
 
@@ -57,6 +62,7 @@ export async function runWorker(init: WorkerInit, channel: ParentChannel): Promi
     }
   } catch (error) {
     logger.error(`worker ${init.workerId} could not import its task modules: ${(error as Error)?.stack ?? error}`);
+    await forwarded?.drain();
     await handle.close();
     return WORKER_EXIT.failedToStart;
   }
@@ -84,9 +90,24 @@ export async function runWorker(init: WorkerInit, channel: ParentChannel): Promi
   }
 
   await queue.drain();
+  await forwarded?.drain();
   getContext().queue = undefined;
   await handle.close();
   return ending === "replace" ? WORKER_EXIT.replace : WORKER_EXIT.stopped;
+}
+
+/**
+ * Returns a logger that stores events in the database, where the supervisor picks
+ * them up for the app's logger function; a function cannot be passed to a worker.
+ */
+function forwardLogsThrough(handle: SqliteHandle, init: WorkerInit): { logger: Logger; drain(): Promise<void> } {
+  let writing = Promise.resolve();
+  const logger = new Logger((event) => {
+    writing = writing
+      .then(() => insertLogEvent(handle.db, init.host, event))
+      .catch((error) => console.error(`autocron: worker ${init.workerId} could not store a log event: ${(error as Error).message}`));
+  }, { workerId: init.workerId });
+  return { logger, drain: () => writing };
 }
 
 class WorkerLoop {
@@ -124,12 +145,14 @@ class WorkerLoop {
     while (!this.#stopping) {
       this.#wakeRequested = false;
       const settings = await this.#readSettings();
-      const tasks = await claimTasks(this.#handle.db, {
-        workerId: this.#init.workerId,
-        limit: CLAIM_BATCH,
-        now: Date.now(),
-        leaseMs: leaseDurationMs(settings),
-      });
+      const tasks = await retryWhenBusy(() =>
+        claimTasks(this.#handle.db, {
+          workerId: this.#init.workerId,
+          limit: CLAIM_BATCH,
+          now: Date.now(),
+          leaseMs: leaseDurationMs(settings),
+        })
+      );
 
       if (tasks.length === 0) {
         await this.#sleepUntilDue();
@@ -154,9 +177,10 @@ class WorkerLoop {
       replace = result.abandoned;
     }
 
-    await settleTasks(this.#handle.db, outcomes, { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs });
+    const options = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
+    await retryWhenBusy(() => settleTasks(this.#handle.db, outcomes, options));
     if (outcomes.length < tasks.length) {
-      await releaseWorkerTasks(this.#handle.db, this.#init.workerId);
+      await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId));
     }
     return replace ? "replace" : "ok";
   }

@@ -233,7 +233,7 @@ test("cli reports a database locked too long", TIMEOUT, async () => {
     try {
       const result = runCli([database, "set", "max-workers", "3"]);
       assert.equal(result.status, 2);
-      assert.match(result.stderr, /is locked by another process \(still busy after 5000 ms\); try again/);
+      assert.match(result.stderr, /is locked by another process \(busy timeout of 5000 ms exceeded\); try again/);
     } finally {
       await sql`ROLLBACK`.execute(holder.db);
       await holder.close();

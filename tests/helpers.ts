@@ -130,15 +130,30 @@ export class FixtureProcess {
   }
 }
 
+export interface FixtureOptions {
+  env?: Record<string, string>;
+  runtime?: RuntimeName;
+  cwd?: string;
+  denoFlags?: string[];
+  /** A virtual memory limit for the process and its children, in KiB. */
+  memoryLimitKb?: number;
+}
+
 /** Starts a script (a path under tests/fixtures/, or absolute) under the runtime of this test or another. */
 export function startFixture(
   script: string,
   args: string[] = [],
-  options: { env?: Record<string, string>; runtime?: RuntimeName; cwd?: string; denoFlags?: string[] } = {},
+  options: FixtureOptions = {},
 ): FixtureProcess {
   const path = isAbsolute(script) ? script : join(FIXTURES, script);
-  const [command, baseArgs] = runtimeCommand(options.runtime ?? RUNTIME, path, options.denoFlags);
-  const child = spawn(command, [...baseArgs, ...args], {
+  let [command, commandArgs] = runtimeCommand(options.runtime ?? RUNTIME, path, options.denoFlags);
+  commandArgs = [...commandArgs, ...args];
+  if (options.memoryLimitKb !== undefined) {
+    // ulimit applies to the shell, which then becomes the fixture: children inherit it.
+    commandArgs = ["-c", `ulimit -v ${options.memoryLimitKb} && exec "$@"`, "sh", command, ...commandArgs];
+    command = "sh";
+  }
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -234,7 +249,7 @@ export async function readSupervisor(path: string): Promise<{ owner: string; pid
 /** Starts the driver fixture on a database and waits until it reads commands. */
 export async function startDriver(
   database: string,
-  options: { env?: Record<string, string>; runtime?: RuntimeName; denoFlags?: string[] } = {},
+  options: FixtureOptions = {},
 ): Promise<FixtureProcess> {
   const driver = startFixture("driver.ts", [database], options);
   await driver.waitForLine(/"event":"ready"/, 60_000);

@@ -27,6 +27,7 @@ export interface DenoApi {
   statSync(path: string): { isDirectory: boolean; isFile: boolean };
   mkdirSync(path: string, options?: { recursive?: boolean }): void;
   removeSync(path: string): void;
+  addSignalListener(signal: string, handler: () => void): void;
   stdout: { writeSync(data: Uint8Array): number };
   stderr: { writeSync(data: Uint8Array): number };
   permissions: {

@@ -1,5 +1,6 @@
 import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { processSpawner, threadSpawner } from "./spawn.ts";
+import { signals } from "./signals.ts";
 import { openSqlite } from "./sqlite.ts";
 import { system } from "./system.ts";
 import { terminal } from "./terminal.ts";
@@ -8,6 +9,7 @@ export const adapter: RuntimeAdapter = {
   name: "deno",
   system,
   terminal,
+  signals,
   openSqlite,
   spawner: (isolation) => isolation === "thread" ? threadSpawner : processSpawner,
 };

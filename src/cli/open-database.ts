@@ -23,7 +23,8 @@ export async function openCommandDatabase(
   const path = location.path;
 
   if (mode === "write") {
-    return { handle: await openStore(adapter, path), path };
+    // A command fails after one busy timeout instead of retrying like an app.
+    return { handle: await openStore(adapter, path, { retryBusy: false }), path };
   }
   if (!adapter.system.exists(path)) {
     throw new UsageError(

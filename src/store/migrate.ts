@@ -59,6 +59,12 @@ const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       started_at INTEGER NOT NULL,
       expires_at INTEGER NOT NULL
     )`,
+    `CREATE TABLE autocron_log_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      host TEXT NOT NULL,
+      event TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    )`,
     `CREATE TABLE autocron_workers (
       id TEXT PRIMARY KEY,
       host TEXT NOT NULL,

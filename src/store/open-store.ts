@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { RuntimeAdapter, SqliteHandle } from "../adapter.ts";
 import { migrate } from "./migrate.ts";
+import { adviseOnStorageError, classifySqliteError, retryWhenBusy } from "./storage-errors.ts";
 
 /** How long a statement waits for another process's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -10,8 +11,16 @@ export const BUSY_TIMEOUT_MS = 5_000;
  * readers run while one process writes. With synchronous NORMAL a commit survives a
  * crash of the process, and a power loss may lose the last commits but does not
  * corrupt the file. Errors name the file and what to do.
+ *
+ * Several processes opening a new file at once contend for the lock that switches it
+ * to WAL mode, and SQLite may report SQLITE_BUSY there without waiting, so the
+ * set-up is retried (`retryBusy`, default true).
  */
-export async function openStore(adapter: RuntimeAdapter, path: string): Promise<SqliteHandle> {
+export async function openStore(
+  adapter: RuntimeAdapter,
+  path: string,
+  options: { retryBusy?: boolean } = {},
+): Promise<SqliteHandle> {
   let handle: SqliteHandle;
   try {
     handle = await adapter.openSqlite(path);
@@ -19,11 +28,14 @@ export async function openStore(adapter: RuntimeAdapter, path: string): Promise<
     throw describeOpenError(path, error);
   }
 
-  try {
+  const setUp = async () => {
     await sql.raw(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(handle.db);
     await sql`PRAGMA journal_mode = WAL`.execute(handle.db);
     await sql`PRAGMA synchronous = NORMAL`.execute(handle.db);
     await migrate(handle.db);
+  };
+  try {
+    await (options.retryBusy === false ? setUp() : retryWhenBusy(setUp));
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw describeOpenError(path, error);
@@ -34,6 +46,9 @@ export async function openStore(adapter: RuntimeAdapter, path: string): Promise<
 /** Rewrites a driver error on opening `path` into one that names the file and the fix. */
 export function describeOpenError(path: string, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
+  if (/malformed|SQLITE_CORRUPT/i.test(message)) {
+    return new Error(`autocron: database ${path} is corrupt (${message}); ${adviseOnStorageError(error)}`, { cause: error });
+  }
   if (/file is not a database|file is encrypted|SQLITE_NOTADB/i.test(message)) {
     return new Error(
       `autocron: ${path} is not an SQLite database (${message}); pass the path of an autocron database ` +
@@ -47,9 +62,12 @@ export function describeOpenError(path: string, error: unknown): Error {
       { cause: error },
     );
   }
+  if (classifySqliteError(error) === "full") {
+    return new Error(`autocron: cannot write to database ${path} (${message}); ${adviseOnStorageError(error)}`, { cause: error });
+  }
   if (/database is locked|SQLITE_BUSY/i.test(message)) {
     return new Error(
-      `autocron: database ${path} is locked by another process (still busy after ${BUSY_TIMEOUT_MS} ms); try again`,
+      `autocron: database ${path} is locked by another process (busy timeout of ${BUSY_TIMEOUT_MS} ms exceeded); try again`,
       { cause: error },
     );
   }

@@ -83,10 +83,20 @@ export interface WorkerTable {
   started_at: number;
 }
 
+/** A log event of a worker, waiting for its supervisor to pass it to the app's logger function. */
+export interface LogEventTable {
+  id: Generated<number>;
+  host: string;
+  /** JSON of the `LogEvent`. */
+  event: string;
+  created_at: number;
+}
+
 export interface Database {
   autocron_tasks: TaskTable;
   autocron_results: ResultTable;
   autocron_settings: SettingTable;
   autocron_supervisors: SupervisorTable;
   autocron_workers: WorkerTable;
+  autocron_log_events: LogEventTable;
 }
