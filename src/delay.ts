@@ -172,10 +172,9 @@ function callDelayed(definition: DelayedTaskDefinition, args: unknown[]): TaskRe
     });
 
   enqueued.catch((error: unknown) => {
-    context.logger.error(`task ${id} (${definition.name}) could not be stored: ${(error as Error)?.message ?? error}`, {
-      taskId: id,
-      task: definition.name,
-    });
+    // The error names the task already; the logger adds its own "autocron: " prefix.
+    const message = error instanceof Error ? error.message.replace(/^autocron: /, "") : String(error);
+    context.logger.error(message, { taskId: id, task: definition.name });
   });
 
   const source = (): ResultSource => inline?.source ?? queueResultSource();

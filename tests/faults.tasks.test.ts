@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { decode } from "../src/codec.ts";
-import { type FixtureOptions, RUNTIME } from "./helpers.ts";
+import { type FixtureOptions, RUNTIME, shellPrefix } from "./helpers.ts";
 import { killAll, makeTempDir, openDatabase, prepareDatabase, readLines, readWorkers, startDriver, waitUntil } from "./helpers.ts";
 
 const TIMEOUT = { timeout: 180_000 };
@@ -10,7 +10,7 @@ const TIMEOUT = { timeout: 180_000 };
 const MEMORY_LIMITS: Record<typeof RUNTIME, FixtureOptions> = {
   node: { env: { NODE_OPTIONS: "--max-old-space-size=256" } },
   deno: { env: { DENO_V8_FLAGS: "--max-old-space-size=256" } },
-  bun: { memoryLimitKb: 6_000_000 },
+  bun: { prefix: shellPrefix("ulimit -v 6000000") },
 };
 
 interface TaskErrorReply {

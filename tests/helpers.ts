@@ -135,8 +135,13 @@ export interface FixtureOptions {
   runtime?: RuntimeName;
   cwd?: string;
   denoFlags?: string[];
-  /** A virtual memory limit for the process and its children, in KiB. */
-  memoryLimitKb?: number;
+  /** A command that runs the fixture, such as ["setpriv", "--reuid=65534", ...]; see `shellPrefix`. */
+  prefix?: string[];
+}
+
+/** Returns a command prefix that runs `script` in a shell first, then execs the fixture. */
+export function shellPrefix(script: string): string[] {
+  return ["sh", "-c", `${script} && exec "$@"`, "sh"];
 }
 
 /** Starts a script (a path under tests/fixtures/, or absolute) under the runtime of this test or another. */
@@ -146,14 +151,9 @@ export function startFixture(
   options: FixtureOptions = {},
 ): FixtureProcess {
   const path = isAbsolute(script) ? script : join(FIXTURES, script);
-  let [command, commandArgs] = runtimeCommand(options.runtime ?? RUNTIME, path, options.denoFlags);
-  commandArgs = [...commandArgs, ...args];
-  if (options.memoryLimitKb !== undefined) {
-    // ulimit applies to the shell, which then becomes the fixture: children inherit it.
-    commandArgs = ["-c", `ulimit -v ${options.memoryLimitKb} && exec "$@"`, "sh", command, ...commandArgs];
-    command = "sh";
-  }
-  const child = spawn(command, commandArgs, {
+  const [runtime, runtimeArgs] = runtimeCommand(options.runtime ?? RUNTIME, path, options.denoFlags);
+  const [command, ...commandArgs] = [...options.prefix ?? [], runtime, ...runtimeArgs, ...args];
+  const child = spawn(command!, commandArgs, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

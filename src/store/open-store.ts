@@ -47,7 +47,11 @@ export async function openStore(
 export function describeOpenError(path: string, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (/malformed|SQLITE_CORRUPT/i.test(message)) {
-    return new Error(`autocron: database ${path} is corrupt (${message}); ${adviseOnStorageError(error)}`, { cause: error });
+    return new Error(
+      `autocron: database ${path} is corrupt (${message}); restore it from a backup, or delete it ` +
+        `(autocron <database> delete-database)`,
+      { cause: error },
+    );
   }
   if (/file is not a database|file is encrypted|SQLITE_NOTADB/i.test(message)) {
     return new Error(

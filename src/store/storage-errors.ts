@@ -32,7 +32,7 @@ export function classifySqliteError(error: unknown): SqliteFailure {
 }
 
 const ADVICE: Record<Exclude<SqliteFailure, "busy" | "other">, string> = {
-  full: "the disk or the database is full; free disk space, and nothing was stored",
+  full: "the disk or the database is full; free disk space",
   readonly: "the database is read-only; make the file, its directory and its -wal and -shm files writable",
   corrupt: "the database file is corrupt; restore it from a backup, or delete it (autocron <database> delete-database)",
   ioerr: "the disk reported an I/O error; check the disk and the file's permissions",
