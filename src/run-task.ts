@@ -25,9 +25,10 @@ export async function runTask(
   logger: Logger,
 ): Promise<RunTaskResult> {
   const startedAt = performance.now();
+  const startedAtMs = Date.now();
   const failure = (error: StoredError, abandoned = false): RunTaskResult => {
     logFailure(logger, task, error, performance.now() - startedAt);
-    return { outcome: { task, ok: false, error, finishedAt: Date.now() }, abandoned };
+    return { outcome: { task, ok: false, error, startedAt: startedAtMs, finishedAt: Date.now() }, abandoned };
   };
 
   const definition = registry.get(task.name);
@@ -60,7 +61,7 @@ export async function runTask(
   } catch (error) {
     return failure(serializeError(error));
   }
-  return { outcome: { task, ok: true, value: encoded, finishedAt: Date.now() }, abandoned: false };
+  return { outcome: { task, ok: true, value: encoded, startedAt: startedAtMs, finishedAt: Date.now() }, abandoned: false };
 }
 
 class AttemptTimeoutError extends Error {

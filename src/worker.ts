@@ -12,7 +12,7 @@ import { getRegistry } from "./registry.ts";
 import { runTask } from "./run-task.ts";
 import { loadAdapter } from "./runtime.ts";
 import { leaseDurationMs, type Settings } from "./settings.ts";
-import { claimTasks } from "./store/claim-tasks.ts";
+import { type ClaimedTask, claimTasks, markTaskStarted } from "./store/claim-tasks.ts";
 import { readNextDueTime } from "./store/next-due-time.ts";
 import { openStore } from "./store/open-store.ts";
 import { recoverInterruptedTasks, releaseWorkerTasks } from "./store/recover-tasks.ts";
@@ -34,9 +34,13 @@ export const WORKER_EXIT = {
 /** After the supervisor disappears, how long a running task may still finish. */
 const ORPHAN_GRACE_MS = 3_000;
 
-// How many due tasks a worker claims at once.
-// TODO: claim and settle several fast tasks per transaction to cut commits per task.
-const CLAIM_BATCH = 1;
+// A worker claims one task at a time until tasks prove fast, then doubles its batch
+// up to this size: claiming and settling a batch costs one commit each, so short
+// tasks are not limited by commits per second, while a slow task never holds back
+// more than one other.
+const MAX_CLAIM_BATCH = 64;
+const FAST_TASK_MS = 5;
+const SLOW_TASK_MS = 50;
 
 /** Runs a worker until it stops; resolves with the exit code for its bootstrap. */
 export async function runWorker(init: WorkerInit, channel: ParentChannel): Promise<number> {
@@ -118,6 +122,7 @@ class WorkerLoop {
   #settingsReadAt = 0;
   #stopping = false;
   #wakeRequested = false;
+  #batchSize = 1;
   #interruptSleep: (() => void) | undefined;
 
   constructor(handle: SqliteHandle, init: WorkerInit, logger: Logger) {
@@ -148,7 +153,7 @@ class WorkerLoop {
       const tasks = await retryWhenBusy(() =>
         claimTasks(this.#handle.db, {
           workerId: this.#init.workerId,
-          limit: CLAIM_BATCH,
+          limit: this.#batchSize,
           now: Date.now(),
           leaseMs: leaseDurationMs(settings),
         })
@@ -165,17 +170,26 @@ class WorkerLoop {
     return "stopped";
   }
 
-  async #runBatch(tasks: Awaited<ReturnType<typeof claimTasks>>): Promise<"ok" | "replace"> {
+  async #runBatch(tasks: ClaimedTask[]): Promise<"ok" | "replace"> {
     const outcomes: TaskOutcome[] = [];
     let replace = false;
+    let slowestMs = 0;
 
-    for (const task of tasks) {
+    for (const [index, task] of tasks.entries()) {
       // After a stop request the rest of the batch goes back to the queue unstarted.
       if (this.#stopping || replace) break;
+
+      // The supervisor times tasks from started_at, which the claim set for the
+      // whole batch; a task that waited its turn records its own start first.
+      if (index > 0 && task.timeout_ms !== null) {
+        await retryWhenBusy(() => markTaskStarted(this.#handle.db, task.id, this.#init.workerId, Date.now()));
+      }
       const result = await runTask(task, getRegistry(), this.#init.taskModules, this.#logger);
       outcomes.push(result.outcome);
+      slowestMs = Math.max(slowestMs, result.outcome.finishedAt - (result.outcome.startedAt ?? result.outcome.finishedAt));
       replace = result.abandoned;
     }
+    this.#adjustBatchSize(slowestMs);
 
     const options = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
     await retryWhenBusy(() => settleTasks(this.#handle.db, outcomes, options));
@@ -183,6 +197,14 @@ class WorkerLoop {
       await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId));
     }
     return replace ? "replace" : "ok";
+  }
+
+  #adjustBatchSize(slowestMs: number): void {
+    if (slowestMs >= SLOW_TASK_MS) {
+      this.#batchSize = 1;
+    } else if (slowestMs < FAST_TASK_MS) {
+      this.#batchSize = Math.min(this.#batchSize * 2, MAX_CLAIM_BATCH);
+    }
   }
 
   async #sleepUntilDue(): Promise<void> {

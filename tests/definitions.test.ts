@@ -76,3 +76,23 @@ test("getResult rejects an empty id", () => {
   assert.throws(() => getResult(""), TypeError);
   assert.throws(() => getResult(42 as never), /id must be a task id string, got 42/);
 });
+
+test("public functions reject bad arguments", async () => {
+  const handle = getResult("00000000-0000-7000-8000-000000000000");
+  await assert.rejects(handle.wait({ timeoutMs: -1 }), (error: Error) => {
+    assert.ok(error instanceof RangeError);
+    assert.match(error.message, /timeoutMs must be a number of ms >= 0, got -1/);
+    return true;
+  });
+  await assert.rejects(handle.wait({ timeoutMs: "soon" as never }), /got "soon"/);
+  await assert.rejects(handle.wait(null as never), TypeError);
+
+  assert.throws(() => delay({ name: 5 } as never, function definitionsNameType() {}), (error: unknown) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /name must be a non-empty string, got 5/);
+    return true;
+  });
+  assert.throws(() => cron("* * * * *", { name: "" }, function definitionsEmptyName() {}), /name must be a non-empty string, got ""/);
+  assert.throws(() => cron({ hours: "8" } as never, function definitionsKeywordType() {}), /hours field must be a non-empty array of numbers, got "8"/);
+  assert.throws(() => delay({ at: "tomorrow" } as never, function definitionsAtType() {}), /at of task .* must be a valid Date, got "tomorrow"/);
+});
