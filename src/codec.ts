@@ -21,6 +21,7 @@ export class EncodeError extends TypeError {
  * `TypeError` naming the argument's position (1-based) and the path inside it.
  */
 export function encodeArguments(args: readonly unknown[], taskName: string): string {
+  if (args.length === 0) return "[]";
   const encoded = args.map((value, index) =>
     encodeAny(value, { label: `argument ${index + 1} of task "${taskName}"`, path: "", seen: new Set() })
   );

@@ -5,24 +5,22 @@
  */
 
 import { Logger } from "./logger.ts";
-import type { NewTask } from "./store/insert-tasks.ts";
+import type { StoreTicket } from "./store-ticket.ts";
 import type { TaskStatus } from "./store/results.ts";
 import type { ResultTable } from "./store/schema.ts";
 import type { Selectable } from "kysely";
 
 /** The queue as seen by task wrappers and result handles. */
 export interface QueueAccess {
-  /** Stores a new task; resolves once it is committed. */
-  enqueue(task: NewTask): Promise<void>;
+  /** Stores the ticket's task and settles the ticket once it is committed or failed. */
+  enqueue(ticket: StoreTicket): void;
   readStatus(id: string): Promise<TaskStatus>;
   readResult(id: string): Promise<Selectable<ResultTable> | undefined>;
 }
 
 /** A delayed call made before `start()`, stored once the queue opens. */
 export interface HeldCall {
-  task: NewTask;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  ticket: StoreTicket;
   /** Runs the call in this process instead, for when autocron turns out disabled. */
   runInline: () => void;
 }

@@ -4,6 +4,7 @@ import { getContext } from "./context.ts";
 import { describe } from "./describe.ts";
 import { createTaskId } from "./ids.ts";
 import { InlineRun } from "./inline-run.ts";
+import { settledTicket, StoreTicket } from "./store-ticket.ts";
 import { type DelayedTaskDefinition, getRegistry, type TaskFunction } from "./registry.ts";
 import type { NewTask } from "./store/insert-tasks.ts";
 import { queueResultSource, type ResultSource, TaskResult } from "./task-result.ts";
@@ -85,6 +86,7 @@ function buildDefinition(options: unknown, fn: TaskFunction): DelayedTaskDefinit
   const opts = options as DelayOptions;
   const name = resolveTaskName("delay", fn, opts.name);
   const { delayMs, at } = readDueOptions(opts, name);
+  const backoff = validateBackoff(opts.backoff, name);
 
   return {
     kind: "delay",
@@ -93,7 +95,8 @@ function buildDefinition(options: unknown, fn: TaskFunction): DelayedTaskDefinit
     delayMs,
     at,
     maxAttempts: readInteger(opts.retries, "retries", name, 0, 0) + 1,
-    backoff: validateBackoff(opts.backoff, name),
+    backoff,
+    storedBackoff: opts.backoff === undefined ? null : JSON.stringify(backoff),
     timeoutMs: opts.timeoutMs === undefined ? null : readInteger(opts.timeoutMs, "timeoutMs", name, 1, 1),
     priority: readInteger(opts.priority, "priority", name, 0, -1_000_000, 1_000_000),
   };
@@ -145,7 +148,7 @@ function callDelayed(definition: DelayedTaskDefinition, args: unknown[]): TaskRe
     priority: definition.priority,
     due_at: definition.at ?? now + definition.delayMs,
     max_attempts: definition.maxAttempts,
-    backoff: JSON.stringify(definition.backoff),
+    backoff: definition.storedBackoff,
     timeout_ms: definition.timeoutMs,
     created_at: now,
   };
@@ -153,30 +156,23 @@ function callDelayed(definition: DelayedTaskDefinition, args: unknown[]): TaskRe
   const context = getContext();
   if (context.disabled) {
     const run = new InlineRun(definition, task.args);
-    return new TaskResult(id, definition.name, Promise.resolve(), () => run.source);
+    return new TaskResult(id, definition.name, settledTicket(task), () => run.source);
   }
 
+  const ticket = new StoreTicket(task);
   let inline: InlineRun | undefined;
-  const enqueued = context.queue
-    ? context.queue.enqueue(task)
-    : new Promise<void>((resolve, reject) => {
-      context.held.push({
-        task,
-        resolve,
-        reject,
-        runInline: () => {
-          inline = new InlineRun(definition, task.args);
-          resolve();
-        },
-      });
+  if (context.queue) {
+    context.queue.enqueue(ticket);
+  } else {
+    context.held.push({
+      ticket,
+      runInline: () => {
+        inline = new InlineRun(definition, task.args);
+        ticket.resolve();
+      },
     });
-
-  enqueued.catch((error: unknown) => {
-    // The error names the task already; the logger adds its own "autocron: " prefix.
-    const message = error instanceof Error ? error.message.replace(/^autocron: /, "") : String(error);
-    context.logger.error(message, { taskId: id, task: definition.name });
-  });
+  }
 
   const source = (): ResultSource => inline?.source ?? queueResultSource();
-  return new TaskResult(id, definition.name, enqueued, source);
+  return new TaskResult(id, definition.name, ticket, source);
 }

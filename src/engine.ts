@@ -89,8 +89,9 @@ export function start(database: string | URL, options: StartOptions = {}): Promi
 /** Fails the calls held for a start() that failed, so that none waits forever. */
 function rejectHeldCalls(error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error);
-  for (const held of getContext().held.splice(0)) {
-    held.reject(new Error(`autocron: task ${held.task.id} (${held.task.name}) was not stored: start() failed: ${reason}`, { cause: error }));
+  for (const { ticket } of getContext().held.splice(0)) {
+    const { id, name } = ticket.task;
+    ticket.reject(new Error(`autocron: task ${id} (${name}) was not stored: start() failed: ${reason}`, { cause: error }));
   }
 }
 
@@ -153,7 +154,7 @@ async function startEngine(database: string | URL, key: string, options: StartOp
       if (settings.disabled) {
         held.runInline();
       } else {
-        queue.enqueue(held.task).then(held.resolve, held.reject);
+        queue.enqueue(held.ticket);
       }
     }
     return await supervisor.begin();

@@ -1,13 +1,8 @@
 import type { Kysely } from "kysely";
-import { insertTasks, type NewTask } from "./store/insert-tasks.ts";
+import { insertTasks } from "./store/insert-tasks.ts";
 import { adviseOnStorageError, retryWhenBusy } from "./store/storage-errors.ts";
 import type { Database } from "./store/schema.ts";
-
-interface PendingTask {
-  task: NewTask;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
+import type { StoreTicket } from "./store-ticket.ts";
 
 /**
  * Collects delayed calls and stores them in batches: calls made in one turn of the
@@ -18,7 +13,7 @@ interface PendingTask {
 export class Enqueuer {
   readonly #db: Kysely<Database>;
   readonly #onCommitted: (count: number) => void;
-  #pending: PendingTask[] = [];
+  #pending: StoreTicket[] = [];
   #flushing: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, onCommitted: (count: number) => void) {
@@ -26,12 +21,10 @@ export class Enqueuer {
     this.#onCommitted = onCommitted;
   }
 
-  /** Queues a task for the next batch; resolves once its batch is committed. */
-  enqueue(task: NewTask): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ task, resolve, reject });
-      this.#flushing ??= this.#flushSoon();
-    });
+  /** Queues a task for the next batch; its ticket settles once the batch is committed. */
+  enqueue(ticket: StoreTicket): void {
+    this.#pending.push(ticket);
+    this.#flushing ??= this.#flushSoon();
   }
 
   /** Resolves once every task queued so far is stored or has failed. */
@@ -55,18 +48,19 @@ export class Enqueuer {
     }
   }
 
-  async #write(batch: PendingTask[]): Promise<void> {
+  async #write(batch: StoreTicket[]): Promise<void> {
     try {
-      await retryWhenBusy(() => insertTasks(this.#db, batch.map((pending) => pending.task)));
+      await retryWhenBusy(() => insertTasks(this.#db, batch.map((ticket) => ticket.task)));
     } catch (error) {
       const reason = adviseOnStorageError(error) ?? "storing it failed";
       const detail = error instanceof Error ? error.message : String(error);
-      for (const { task, reject } of batch) {
-        reject(new Error(`autocron: task ${task.id} (${task.name}) was not stored: ${reason} (${detail})`, { cause: error }));
+      for (const ticket of batch) {
+        const { id, name } = ticket.task;
+        ticket.reject(new Error(`autocron: task ${id} (${name}) was not stored: ${reason} (${detail})`, { cause: error }));
       }
       return;
     }
-    for (const pending of batch) pending.resolve();
+    for (const ticket of batch) ticket.resolve();
     this.#onCommitted(batch.length);
   }
 }

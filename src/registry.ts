@@ -18,6 +18,8 @@ export interface DelayedTaskDefinition {
   at: number | undefined;
   maxAttempts: number;
   backoff: Backoff;
+  /** The backoff as stored with each task: null for the default, read back as the default. */
+  storedBackoff: string | null;
   timeoutMs: number | null;
   priority: number;
 }

@@ -37,27 +37,25 @@ export class TaskResult<T> {
   readonly name: string;
   /** Resolves once the task is durably stored; rejects when storing failed. */
   readonly enqueued: Promise<void>;
+  readonly #ticket: { stored: boolean };
   readonly #source: () => ResultSource;
-  #stored = false;
 
   /** @internal Created by delayed functions and `getResult()`. */
-  constructor(id: string, name: string, enqueued: Promise<void>, source: () => ResultSource) {
+  constructor(id: string, name: string, ticket: { promise: Promise<void>; stored: boolean }, source: () => ResultSource) {
     this.id = id;
     this.name = name;
-    this.enqueued = enqueued;
+    this.enqueued = ticket.promise;
+    this.#ticket = ticket;
     this.#source = source;
-    enqueued.then(() => {
-      this.#stored = true;
-    }, () => undefined);
   }
 
   /** Returns "waiting", "processing", "ready", "error" or "unavailable" (unknown id or expired result). */
   async status(): Promise<TaskStatus> {
-    if (!this.#stored) {
+    if (!this.#ticket.stored) {
       // Not stored yet (held until start(), or in a batch being written). A failed
       // store rejects here with the storage error.
       await Promise.race([this.enqueued, Promise.resolve()]);
-      if (!this.#stored) return "waiting";
+      if (!this.#ticket.stored) return "waiting";
     }
     return await this.#source().status(this.id);
   }
@@ -179,5 +177,5 @@ export function getResult<T = unknown>(id: string): TaskResult<T> {
   if (typeof id !== "string" || id === "") {
     throw new TypeError(`getResult: id must be a task id string, got ${describe(id)}`);
   }
-  return new TaskResult<T>(id, "unknown", Promise.resolve(), queueResultSource);
+  return new TaskResult<T>(id, "unknown", { promise: Promise.resolve(), stored: true }, queueResultSource);
 }

@@ -1,4 +1,5 @@
-import { CompiledQuery, type Kysely, type Selectable } from "kysely";
+import { type Kysely, type Selectable } from "kysely";
+import { rawQuery } from "./raw-query.ts";
 import type { Database, TaskTable } from "./schema.ts";
 
 export type ClaimedTask = Pick<
@@ -50,7 +51,7 @@ const CLAIM = `
 export async function claimTasks(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedTask[]> {
   const { workerId, limit, now, leaseMs } = options;
   const result = await db.executeQuery<ClaimedTask>(
-    CompiledQuery.raw(CLAIM, [workerId, now + leaseMs, now, now, limit]),
+    rawQuery(CLAIM, [workerId, now + leaseMs, now, now, limit]),
   );
 
   // RETURNING gives rows in no particular order.

@@ -1,8 +1,9 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { type Backoff, DEFAULT_BACKOFF, retryDelayMs } from "../backoff.ts";
 import type { AttemptRecord, StoredError } from "../errors.ts";
 import { nextRunAfter } from "../schedule.ts";
 import type { ClaimedTask } from "./claim-tasks.ts";
+import { rawQuery } from "./raw-query.ts";
 import type { Database } from "./schema.ts";
 import { writeTransaction } from "./transaction.ts";
 
@@ -64,7 +65,7 @@ async function finishSuccesses(
   options: SettleOptions,
 ): Promise<void> {
   const ids = JSON.stringify(successes.map((outcome) => outcome.task.id));
-  const deleted = await db.executeQuery<{ id: string }>(CompiledQuery.raw(DELETE_OWNED, [options.workerId, ids]));
+  const deleted = await db.executeQuery<{ id: string }>(rawQuery(DELETE_OWNED, [options.workerId, ids]));
 
   // A task this worker no longer holds was recovered and belongs to another worker.
   const owned = new Set(deleted.rows.map((row) => row.id));
@@ -79,7 +80,7 @@ async function finishSuccesses(
     expiresAt: outcome.finishedAt + options.resultTtlMs,
   }));
   if (rows.length > 0) {
-    await db.executeQuery(CompiledQuery.raw(INSERT_RESULTS, [JSON.stringify(rows)]));
+    await db.executeQuery(rawQuery(INSERT_RESULTS, [JSON.stringify(rows)]));
   }
 }
 
