@@ -24,8 +24,8 @@ const tasksModule = new URL("./bench-tasks.ts", import.meta.url);
 type Request =
   | { scenario: "enqueue"; directory: string; count: number; mode: "spread" | "burst" }
   | { scenario: "drain"; directory: string; count: number; workers: number; isolation: "process" | "thread" }
-  | { scenario: "latency"; directory: string; count: number; from?: "supervisor" | "other" }
-  | { scenario: "latency-client"; directory: string; count: number }
+  | { scenario: "latency"; directory: string; count: number; from?: "supervisor" | "other"; maxGapMs?: number }
+  | { scenario: "latency-client"; directory: string; count: number; maxGapMs?: number }
   | { scenario: "cron"; directory: string; runs: number };
 
 const request = JSON.parse(process.argv[2] ?? "{}") as Request;
@@ -86,22 +86,27 @@ async function drain(count: number, workers: number, isolation: "process" | "thr
   return { scenario: "drain", count, seconds: (span.last - span.first) / 1000, memory };
 }
 
-async function measureLatency(count: number): Promise<number[]> {
+/**
+ * Times call to start for `count` tasks, one at a time. Between tasks it pauses 2 ms,
+ * long enough for the worker to go idle again, or, with `maxGapMs`, a random 0 to
+ * `maxGapMs` ms as the peers' latency loop does; a warm-up task then runs first.
+ */
+async function measureLatency(count: number, maxGapMs: number | undefined): Promise<number[]> {
   const samples: number[] = [];
+  if (maxGapMs !== undefined) await stamp().wait({ timeoutMs: 30_000 });
   for (let index = 0; index < count; index++) {
+    await sleep(maxGapMs === undefined ? 2 : Math.random() * maxGapMs);
     const calledAt = preciseNow();
     const startedAt = await stamp().wait({ timeoutMs: 30_000 });
     samples.push(startedAt - calledAt);
-    // Leave the worker idle again before the next call.
-    await sleep(2);
   }
   return samples;
 }
 
-async function latency(count: number, from: "supervisor" | "other"): Promise<unknown> {
+async function latency(count: number, from: "supervisor" | "other", maxGapMs: number | undefined): Promise<unknown> {
   await start(database, { tasks: [tasksModule], workers: 1, handleSignals: false });
   await sleep(1_000);
-  const samplesMs = from === "supervisor" ? await measureLatency(count) : await latencyFromOtherProcess(count);
+  const samplesMs = from === "supervisor" ? await measureLatency(count, maxGapMs) : await latencyFromOtherProcess(count);
   await stop();
   progress(`latency from ${from}: p50 ${quantile(samplesMs, 0.5).toFixed(2)} ms`);
   return { scenario: "latency", from, samplesMs };
@@ -133,7 +138,7 @@ function latencyFromOtherProcess(count: number): Promise<number[]> {
 async function latencyClient(count: number): Promise<unknown> {
   const supervising = await start(database, { tasks: [tasksModule], handleSignals: false });
   if (supervising) throw new Error("the client process became the supervisor; the latency from another process was not measured");
-  const samplesMs = await measureLatency(count);
+  const samplesMs = await measureLatency(count, request.scenario === "latency-client" ? request.maxGapMs : undefined);
   await stop();
   return { scenario: "latency", samplesMs };
 }
@@ -166,7 +171,7 @@ async function main(): Promise<unknown> {
     case "drain":
       return await drain(request.count, request.workers, request.isolation);
     case "latency":
-      return await latency(request.count, request.from ?? "supervisor");
+      return await latency(request.count, request.from ?? "supervisor", request.maxGapMs);
     case "latency-client":
       return await latencyClient(request.count);
     case "cron":

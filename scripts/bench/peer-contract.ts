@@ -19,8 +19,12 @@ export type BenchRequest =
    * (or threads, when the peer supports them and `isolation` is "thread").
    */
   | { scenario: "drain"; directory: string; count: number; workers: number; isolation: "process" | "thread" }
-  /** On an idle queue with one worker, enqueue one job at a time and time call to job start. */
-  | { scenario: "latency"; directory: string; count: number };
+  /**
+   * On an idle queue with one worker, enqueue one job at a time and time call to job
+   * start. Before each call the script pauses a random 0 to `maxGapMs` ms (default
+   * 1000), so that calls land at random points of a polling worker's sleep.
+   */
+  | { scenario: "latency"; directory: string; count: number; maxGapMs?: number };
 
 export type BenchResult =
   /** Time from the first call to the moment every job is durably stored. */

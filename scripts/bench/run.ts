@@ -24,7 +24,11 @@ export type Runtime = "node" | "bun" | "deno";
 export interface Options {
   runs: number;
   count: number;
+  /** Tasks per peer enqueue and drain; smaller, because the slowest peers drain a few hundred a second. */
+  peerCount: number;
   latencyCount: number;
+  /** Tasks in the latency comparison with random pauses of up to a second between calls. */
+  gapLatencyCount: number;
   cronRuns: number;
   runtimes: Runtime[];
   peers: boolean;
@@ -54,7 +58,9 @@ function parseOptions(args: string[]): Options {
   return {
     runs: Number(value("--runs", quick ? "1" : "3")),
     count: Number(value("--count", quick ? "5000" : "50000")),
+    peerCount: Number(value("--peer-count", quick ? "2000" : "10000")),
     latencyCount: Number(value("--latency-count", quick ? "100" : "1000")),
+    gapLatencyCount: Number(value("--gap-latency-count", quick ? "20" : "200")),
     cronRuns: Number(value("--cron-runs", quick ? "5" : "60")),
     runtimes: value("--runtimes", "node,bun,deno").split(",") as Runtime[],
     peers: !args.includes("--skip-peers"),
@@ -164,7 +170,7 @@ async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> 
       autocron: perSecond(await repeat(options.runs, (index) => measure(runtime, "autocron.ts", request, `${label} autocron (run ${index + 1})`))),
     };
     for (const peer of peers) {
-      const results = await measurePeer(options, runtime, peer, request, label);
+      const results = await measurePeer(options, runtime, peer, { ...request, count: options.peerCount }, label);
       values[peer] = typeof results === "string" ? results : perSecond(results);
     }
     add({ scenario: `enqueue, ${mode === "spread" ? "one per turn" : "burst in one turn"}`, unit: "tasks/s", better: "higher", values });
@@ -179,7 +185,7 @@ async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> 
       if (isolation === "process" && workers === 2) memory.push(...results);
       const values: Row["values"] = { autocron: perSecond(results) };
       for (const peer of peers) {
-        const peerResults = await measurePeer(options, runtime, peer, request, label);
+        const peerResults = await measurePeer(options, runtime, peer, { ...request, count: options.peerCount }, label);
         values[peer] = typeof peerResults === "string" ? peerResults : perSecond(peerResults);
       }
       add({ scenario: `drain, ${workers} ${isolation === "process" ? "process" : "thread"}${workers > 1 ? "es" : ""}`.replace("threades", "threads"), unit: "tasks/s", better: "higher", values });
@@ -189,15 +195,29 @@ async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> 
   for (const from of ["supervisor", "other"] as const) {
     const request = { scenario: "latency", count: options.latencyCount, from };
     const results = await repeat(options.runs, (index) => measure(runtime, "autocron.ts", request, `latency from ${from} autocron (run ${index + 1})`));
-    const peerResults: Record<string, Record<string, unknown>[] | string> = {};
-    if (from === "supervisor") {
-      for (const peer of peers) peerResults[peer] = await measurePeer(options, runtime, peer, { scenario: "latency", count: options.latencyCount }, "latency");
-    }
     for (const [q, name] of [[0.5, "p50"], [0.95, "p95"], [0.99, "p99"]] as const) {
-      const values: Row["values"] = { autocron: latencyQuantile(results, q) };
-      for (const [peer, value] of Object.entries(peerResults)) values[peer] = typeof value === "string" ? value : latencyQuantile(value, q);
-      add({ scenario: `latency ${name}, enqueued by ${from === "supervisor" ? "the supervising process" : "another process"}`, unit: "ms", better: "lower", values });
+      add({
+        scenario: `latency ${name}, enqueued by ${from === "supervisor" ? "the supervising process" : "another process"}`,
+        unit: "ms",
+        better: "lower",
+        values: { autocron: latencyQuantile(results, q) },
+      });
     }
+  }
+
+  // The peers poll, so their latency depends on when a call arrives in their sleep: this
+  // comparison pauses a random 0 to 1000 ms before each call, for every queue alike.
+  const gapRequest = { scenario: "latency", count: options.gapLatencyCount, maxGapMs: 1_000 };
+  const gapResults: Record<string, Record<string, unknown>[] | string> = {
+    autocron: [await measure(runtime, "autocron.ts", gapRequest, "latency with random pauses autocron")],
+  };
+  for (const peer of peers) {
+    gapResults[peer] = await measurePeer({ ...options, runs: 1 }, runtime, peer, gapRequest, "latency with random pauses");
+  }
+  for (const [q, name] of [[0.5, "p50"], [0.95, "p95"], [0.99, "p99"]] as const) {
+    const values: Row["values"] = {};
+    for (const [queue, value] of Object.entries(gapResults)) values[queue] = typeof value === "string" ? value : latencyQuantile(value, q);
+    add({ scenario: `latency ${name}, random pauses up to 1 s between calls`, unit: "ms", better: "lower", values });
   }
 
   const cronFile = join(mkdtempSync(join(tmpdir(), "autocron-cron-")), "runs.txt");
@@ -239,13 +259,14 @@ function versions(runtimes: Runtime[]): Record<string, string> {
   const found: Record<string, string> = {
     autocron: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
     kysely: JSON.parse(readFileSync(join(ROOT, "node_modules", "kysely", "package.json"), "utf8")).version,
+    "better-sqlite3 (autocron and plainjob on Node)": JSON.parse(readFileSync(join(ROOT, "node_modules", "better-sqlite3", "package.json"), "utf8")).version,
   };
   for (const runtime of runtimes) {
     const [command, args] = runtime === "node" ? [process.execPath, ["--version"]] : [join(BIN, runtime), ["--version"]];
     found[runtime] = execFileSync(command, args, { encoding: "utf8" }).split("\n")[0]!.trim();
   }
   for (const peer of PEERS) {
-    for (const candidate of [join(ROOT, "scripts/bench/peers/node_modules", peer), join(ROOT, "scripts/bench/peers", peer, "node_modules", peer)]) {
+    for (const candidate of [join(ROOT, "scripts/bench/peers", peer, "node_modules", peer)]) {
       if (existsSync(join(candidate, "package.json"))) {
         found[peer] = JSON.parse(readFileSync(join(candidate, "package.json"), "utf8")).version;
       }
@@ -265,9 +286,10 @@ function machine(): Record<string, string> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options.peers && !existsSync(join(ROOT, "scripts/bench/peers/node_modules"))) {
-    process.stderr.write("installing the peer queues (scripts/bench/peers/install.mjs)\n");
-    execFileSync(process.execPath, [join(ROOT, "scripts/bench/peers/install.mjs")], { stdio: "inherit" });
+  const installed = ["plainjob", "liteque", "bunqueue"].every((peer) => existsSync(join(ROOT, "scripts/bench/peers", peer, "node_modules")));
+  if (options.peers && !installed) {
+    process.stderr.write("installing the peer queues (scripts/bench/peers/install.sh)\n");
+    execFileSync("bash", [join(ROOT, "scripts/bench/peers/install.sh")], { stdio: "inherit" });
   }
 
   const startedAt = new Date();
