@@ -65,6 +65,12 @@ test("another process takes over after a SIGKILL of the supervisor", TIMEOUT, as
     process.stderr.write(`  takeover after ${takeoverMs} ms\n`);
 
     const newSupervisor = others.find((app) => app.pid === lease.pid)!;
+    await waitUntil(
+      () => newSupervisor.stderr.join("").includes(`took over the supervisor lease of host`),
+      10_000,
+      "the takeover to be logged",
+    );
+    assert.match(newSupervisor.stderr.join(""), new RegExp(`from process ${supervisor.pid}, whose lease expired`));
     const sender = others.find((app) => app !== newSupervisor)!;
     const { id } = await sender.request({ cmd: "delay", task: "echo", args: ["after takeover"] });
     const reply = await sender.request({ cmd: "wait", id, timeoutMs: 60_000 });
@@ -94,6 +100,8 @@ test("a dead worker is replaced", TIMEOUT, async () => {
       return rows.length === 1 && rows[0]!.id !== worker!.id && rows;
     }, 60_000, "a replacement worker");
     assert.notEqual(replacement!.pid, worker!.pid);
+    await waitUntil(() => app.stderr.join("").includes("starting a new worker"), 10_000, "the restart to be logged");
+    assert.match(app.stderr.join(""), new RegExp(`worker ${worker!.id} \\(pid ${worker!.pid}\\) was killed by SIGKILL; starting a new worker`));
 
     const { id } = await app.request({ cmd: "delay", task: "echo", args: ["still working"] });
     const reply = await app.request({ cmd: "wait", id, timeoutMs: 60_000 });

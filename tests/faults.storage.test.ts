@@ -3,7 +3,8 @@ import { chmodSync, openSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { start, stop } from "../mod.ts";
-import { killAll, makeTempDir, prepareDatabase, shellPrefix, startDriver } from "./helpers.ts";
+import { sql } from "kysely";
+import { killAll, makeTempDir, openDatabase, prepareDatabase, shellPrefix, startDriver } from "./helpers.ts";
 
 const TIMEOUT = { timeout: 120_000 };
 
@@ -81,6 +82,32 @@ test("corrupt database is a clear error at start", TIMEOUT, async () => {
     });
   } finally {
     await stop();
+    dir.cleanup();
+  }
+});
+
+test("enqueue outlasts a lock held past the busy timeout", TIMEOUT, async () => {
+  const dir = makeTempDir();
+  const database = join(dir.path, "queue.db");
+  const app = await startDriver(database);
+  try {
+    await app.request({ cmd: "start", options: { workers: 0 } });
+
+    // Another process holds the write lock for longer than SQLite's busy timeout
+    // (5 s), so only autocron's own retries can store the call.
+    const holder = await openDatabase(database);
+    await sql`BEGIN IMMEDIATE`.execute(holder.db);
+    const { id } = await app.request({ cmd: "delay", task: "echo", args: ["patient"] });
+    const stored = app.request({ cmd: "enqueued", id }, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    await sql`ROLLBACK`.execute(holder.db);
+    await holder.close();
+
+    await stored;
+    assert.equal((await app.request({ cmd: "status", id })).status, "waiting");
+    await app.request({ cmd: "stop" });
+  } finally {
+    await killAll(app);
     dir.cleanup();
   }
 });
