@@ -147,30 +147,49 @@ class WorkerLoop {
 
   /** Runs until stopped; returns "replace" when the worker must end after a timeout. */
   async run(): Promise<"stopped" | "replace"> {
+    let tasks: ClaimedTask[] = [];
     while (!this.#stopping) {
-      this.#wakeRequested = false;
-      const settings = await this.#readSettings();
-      const tasks = await retryWhenBusy(() =>
-        claimTasks(this.#handle.db, {
-          workerId: this.#init.workerId,
-          limit: this.#batchSize,
-          now: Date.now(),
-          leaseMs: leaseDurationMs(settings),
-        })
-      );
-
+      if (tasks.length === 0) {
+        this.#wakeRequested = false;
+        const claim = await this.#claimOptions();
+        tasks = await retryWhenBusy(() => claimTasks(this.#handle.db, claim));
+      }
       if (tasks.length === 0) {
         await this.#sleepUntilDue();
         continue;
       }
-      if (await this.#runBatch(tasks) === "replace") {
-        return "replace";
-      }
+
+      const { outcomes, replace } = await this.#runBatch(tasks);
+      // Storing a batch's outcomes and claiming the next batch share one transaction,
+      // which halves the commits and the lock hand-overs between workers.
+      const claimNext = this.#stopping || replace ? undefined : await this.#claimOptions();
+      const settle = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
+      const unstarted = outcomes.length < tasks.length;
+      const next = await retryWhenBusy(() =>
+        settleTasks(this.#handle.db, outcomes, settle, async (connection) => {
+          if (unstarted) await releaseWorkerTasks(connection, this.#init.workerId);
+          return claimNext ? await claimTasks(connection, claimNext) : [];
+        })
+      );
+      tasks = next ?? [];
+      if (replace) return "replace";
+    }
+
+    // A stop request can arrive while the next batch is being claimed; hand that
+    // batch back at once so another worker need not wait for its lease to expire.
+    if (tasks.length > 0) {
+      await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId));
     }
     return "stopped";
   }
 
-  async #runBatch(tasks: ClaimedTask[]): Promise<"ok" | "replace"> {
+  async #claimOptions() {
+    const settings = await this.#readSettings();
+    return { workerId: this.#init.workerId, limit: this.#batchSize, now: Date.now(), leaseMs: leaseDurationMs(settings) };
+  }
+
+  /** Runs a claimed batch; after a stop request or an abandoned attempt the rest stays unstarted. */
+  async #runBatch(tasks: ClaimedTask[]): Promise<{ outcomes: TaskOutcome[]; replace: boolean }> {
     const outcomes: TaskOutcome[] = [];
     let replace = false;
     let slowestMs = 0;
@@ -190,13 +209,7 @@ class WorkerLoop {
       replace = result.abandoned;
     }
     this.#adjustBatchSize(slowestMs);
-
-    const options = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
-    await retryWhenBusy(() => settleTasks(this.#handle.db, outcomes, options));
-    if (outcomes.length < tasks.length) {
-      await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId));
-    }
-    return replace ? "replace" : "ok";
+    return { outcomes, replace };
   }
 
   #adjustBatchSize(slowestMs: number): void {

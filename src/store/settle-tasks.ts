@@ -21,25 +21,28 @@ export interface SettleOptions {
  * Stores the outcomes of a worker's tasks in one write transaction: results for
  * finished delayed tasks, a later due time for retries, and the next planned run for
  * cron tasks. A task whose lease this worker lost (it was recovered and claimed
- * again elsewhere) is left alone, so its new owner settles it.
+ * again elsewhere) is left alone, so its new owner settles it. `andThen` runs in the
+ * same transaction, such as the claim of the worker's next batch.
  */
-export async function settleTasks(
+export async function settleTasks<T = void>(
   db: Kysely<Database>,
   outcomes: readonly TaskOutcome[],
   options: SettleOptions,
-): Promise<void> {
-  if (outcomes.length === 0) {
-    return;
+  andThen?: (connection: Kysely<Database>) => Promise<T>,
+): Promise<T | undefined> {
+  if (outcomes.length === 0 && !andThen) {
+    return undefined;
   }
   const successes = outcomes.filter((outcome) => outcome.ok && outcome.task.kind === "delay");
   const others = outcomes.filter((outcome) => !(outcome.ok && outcome.task.kind === "delay"));
-  await writeTransaction(db, async (connection) => {
+  return await writeTransaction(db, async (connection) => {
     if (successes.length > 0) {
       await finishSuccesses(connection, successes as Array<TaskOutcome & { ok: true }>, options);
     }
     for (const outcome of others) {
       await settleOne(connection, withStartTime(outcome), options);
     }
+    return await andThen?.(connection);
   });
 }
 
