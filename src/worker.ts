@@ -35,9 +35,9 @@ export const WORKER_EXIT = {
 const ORPHAN_GRACE_MS = 3_000;
 
 // A worker claims one task at a time until tasks prove fast, then doubles its batch
-// up to this size: claiming and settling a batch costs one commit each, so short
-// tasks are not limited by commits per second, while a slow task never holds back
-// more than one other.
+// up to this size: storing a batch's outcomes and claiming the next batch cost one
+// commit together, so short tasks are not limited by commits per second, while a
+// slow task never holds back more than one other.
 const MAX_CLAIM_BATCH = 64;
 const FAST_TASK_MS = 5;
 const SLOW_TASK_MS = 50;
@@ -175,8 +175,8 @@ class WorkerLoop {
       if (replace) return "replace";
     }
 
-    // A stop request can arrive while the next batch is being claimed; hand that
-    // batch back at once so another worker need not wait for its lease to expire.
+    // A stop request can arrive while the next batch is being claimed. That batch goes
+    // back at once, so another worker need not wait for its lease to expire.
     if (tasks.length > 0) {
       await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId));
     }
@@ -188,7 +188,7 @@ class WorkerLoop {
     return { workerId: this.#init.workerId, limit: this.#batchSize, now: Date.now(), leaseMs: leaseDurationMs(settings) };
   }
 
-  /** Runs a claimed batch; after a stop request or an abandoned attempt the rest stays unstarted. */
+  /** Runs a claimed batch. After a stop request or an abandoned attempt the rest stays unstarted. */
   async #runBatch(tasks: ClaimedTask[]): Promise<{ outcomes: TaskOutcome[]; replace: boolean }> {
     const outcomes: TaskOutcome[] = [];
     let replace = false;

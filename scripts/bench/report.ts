@@ -30,6 +30,12 @@ function ratio(row: Row, peer: string): number | undefined {
   return mine / theirs;
 }
 
+/** Formats a ratio with two decimals, or two significant digits when it is below 0.1. */
+function formatRatio(value: number | undefined): string {
+  if (value === undefined) return "";
+  return value < 0.1 ? value.toPrecision(2) : value.toFixed(2);
+}
+
 function columnsOf(rows: Row[]): string[] {
   return QUEUES.filter((queue) => rows.some((row) => row.values[queue] !== undefined));
 }
@@ -45,7 +51,7 @@ export function renderTerminal(report: Report): string {
       row.scenario,
       row.unit,
       ...queues.map((queue) => format(row.values[queue], row.unit)),
-      ...peers.map((peer) => ratio(row, peer)?.toFixed(2) ?? ""),
+      ...peers.map((peer) => formatRatio(ratio(row, peer))),
     ]);
     const widths = header.map((cell, index) => Math.max(cell.length, ...table.map((line) => line[index]!.length)));
     const render = (cells: string[]) => cells.map((cell, index) => index < 2 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!)).join("  ");
@@ -171,7 +177,7 @@ export function renderMarkdown(report: Report): string {
     out.push(`| --- | --- | ${queues.map(() => "---:").join(" | ")} | ${peers.map(() => "---:").join(" | ")} |`);
     for (const row of rows) {
       const cells = queues.map((queue) => format(row.values[queue], row.unit));
-      const ratios = peers.map((peer) => ratio(row, peer)?.toFixed(2) ?? "");
+      const ratios = peers.map((peer) => formatRatio(ratio(row, peer)));
       out.push(`| ${row.scenario} | ${row.unit} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
     }
     const missing = rows.flatMap((row) =>

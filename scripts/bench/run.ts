@@ -7,6 +7,7 @@
  *   npm run bench [-- --runs 3 --count 50000 --runtimes node,bun,deno --skip-peers --quick]
  *
  * Writes bench-results/latest.json and, with --write-docs, docs/benchmarks.md.
+ * `--render` measures nothing: it renders bench-results/latest.json again.
  */
 
 import { execFileSync, spawn } from "node:child_process";
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { median, quantile } from "./measure.ts";
-import { renderMarkdown, renderTerminal } from "./report.ts";
+import { renderMarkdown, renderTerminal, type Report } from "./report.ts";
 
 export type Runtime = "node" | "bun" | "deno";
 
@@ -285,6 +286,12 @@ function machine(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--render")) {
+    const saved = JSON.parse(readFileSync(join(ROOT, "bench-results", "latest.json"), "utf8")) as Report;
+    writeReport(saved);
+    return;
+  }
+
   const options = parseOptions(process.argv.slice(2));
   const installed = ["plainjob", "liteque", "bunqueue"].every((peer) => existsSync(join(ROOT, "scripts/bench/peers", peer, "node_modules")));
   if (options.peers && !installed) {
@@ -307,8 +314,12 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
   writeFileSync(join(ROOT, "bench-results", "latest.json"), JSON.stringify(report, null, 2) + "\n");
+  writeReport(report);
+}
+
+function writeReport(report: Report): void {
   process.stdout.write(renderTerminal(report));
-  if (options.writeDocs) {
+  if (report.options.writeDocs) {
     mkdirSync(join(ROOT, "docs"), { recursive: true });
     writeFileSync(join(ROOT, "docs", "benchmarks.md"), renderMarkdown(report));
     process.stdout.write("wrote docs/benchmarks.md\n");
