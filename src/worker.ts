@@ -36,8 +36,10 @@ const ORPHAN_GRACE_MS = 3_000;
 
 // A worker claims one task at a time until tasks prove fast, then doubles its batch
 // up to this size: storing a batch's outcomes and claiming the next batch cost one
-// commit together, so short tasks are not limited by commits per second, while a
-// slow task never holds back more than one other.
+// commit together, so short tasks are not limited by commits per second. A slow task
+// shrinks the batch back to one.
+// NOTE: a slow task that lands inside a large batch delays the rest of that batch
+// until it ends, because a worker runs its batch in order.
 const MAX_CLAIM_BATCH = 64;
 const FAST_TASK_MS = 5;
 const SLOW_TASK_MS = 50;
