@@ -38,8 +38,7 @@ const ORPHAN_GRACE_MS = 3_000;
 // up to this size: storing a batch's outcomes and claiming the next batch cost one
 // commit together, so short tasks are not limited by commits per second. A slow task
 // shrinks the batch back to one.
-// NOTE: a slow task that lands inside a large batch delays the rest of that batch
-// until it ends, because a worker runs its batch in order.
+// A task still running after SLOW_TASK_MS hands the unstarted rest of its batch back.
 const MAX_CLAIM_BATCH = 64;
 const FAST_TASK_MS = 5;
 const SLOW_TASK_MS = 50;
@@ -190,28 +189,61 @@ class WorkerLoop {
     return { workerId: this.#init.workerId, limit: this.#batchSize, now: Date.now(), leaseMs: leaseDurationMs(settings) };
   }
 
-  /** Runs a claimed batch. After a stop request or an abandoned attempt the rest stays unstarted. */
+  /**
+   * Runs a claimed batch. After a stop request, an abandoned attempt or a slow task
+   * the rest stays unstarted.
+   */
   async #runBatch(tasks: ClaimedTask[]): Promise<{ outcomes: TaskOutcome[]; replace: boolean }> {
     const outcomes: TaskOutcome[] = [];
     let replace = false;
     let slowestMs = 0;
 
+    // One timer per batch watches the running task: once it has run SLOW_TASK_MS, the
+    // unstarted rest of the batch goes back to the queue for other workers.
+    let current = 0;
+    let currentStartedAt = performance.now();
+    let handingBack: Promise<void> | undefined;
+    let watch: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const runningMs = performance.now() - currentStartedAt;
+      if (runningMs < SLOW_TASK_MS) {
+        watch = setTimeout(check, SLOW_TASK_MS - runningMs);
+      } else if (current < tasks.length - 1) {
+        handingBack = this.#handBack(tasks.slice(current + 1).map((task) => task.id));
+      }
+    };
+    if (tasks.length > 1) watch = setTimeout(check, SLOW_TASK_MS);
+
     for (const [index, task] of tasks.entries()) {
       // After a stop request the rest of the batch goes back to the queue unstarted.
-      if (this.#stopping || replace) break;
+      if (this.#stopping || replace || handingBack) break;
+      current = index;
+      currentStartedAt = performance.now();
 
       // The supervisor times tasks from started_at, which the claim set for the
       // whole batch; a task that waited its turn records its own start first.
       if (index > 0 && task.timeout_ms !== null) {
         await retryWhenBusy(() => markTaskStarted(this.#handle.db, task.id, this.#init.workerId, Date.now()));
       }
+
       const result = await runTask(task, getRegistry(), this.#init.taskModules, this.#logger);
       outcomes.push(result.outcome);
       slowestMs = Math.max(slowestMs, result.outcome.finishedAt - (result.outcome.startedAt ?? result.outcome.finishedAt));
       replace = result.abandoned;
     }
+    clearTimeout(watch);
+    await handingBack;
     this.#adjustBatchSize(slowestMs);
     return { outcomes, replace };
+  }
+
+  async #handBack(ids: string[]): Promise<void> {
+    try {
+      await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId, ids));
+    } catch (error) {
+      // The batch's settlement releases them anyway once the slow task ends.
+      this.#logger.warn(`worker ${this.#init.workerId} could not hand back ${ids.length} unstarted tasks: ${(error as Error)?.message ?? error}`);
+    }
   }
 
   #adjustBatchSize(slowestMs: number): void {

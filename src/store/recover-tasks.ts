@@ -90,12 +90,13 @@ async function recoverOne(
 }
 
 /**
- * Puts the tasks of a worker that was stopped on purpose (shutdown took longer than
- * allowed) back in the queue. The cut-short attempt counts neither as a failure nor
- * as an interruption.
+ * Puts a worker's claimed tasks back in the queue: all of them for a worker that was
+ * stopped on purpose (shutdown took longer than allowed), or the unstarted ones in
+ * `ids` behind a task that turned out slow. The cut-short or unstarted attempt counts
+ * neither as a failure nor as an interruption.
  */
-export async function releaseWorkerTasks(db: Kysely<Database>, workerId: string): Promise<number> {
-  const result = await db
+export async function releaseWorkerTasks(db: Kysely<Database>, workerId: string, ids?: readonly string[]): Promise<number> {
+  let query = db
     .updateTable("autocron_tasks")
     .set({
       status: "waiting",
@@ -104,8 +105,10 @@ export async function releaseWorkerTasks(db: Kysely<Database>, workerId: string)
       lease_expires_at: null,
     })
     .where("status", "=", "processing")
-    .where("worker_id", "=", workerId)
-    .executeTakeFirst();
+    .where("worker_id", "=", workerId);
+  if (ids) query = query.where("id", "in", ids);
+
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
