@@ -5,7 +5,8 @@ import type { Database } from "./store/schema.ts";
 import type { StoreTicket } from "./store-ticket.ts";
 
 // A call that comes within this window after the previous write ended waits
-// GROUP_COMMIT_DELAY_MS for more calls. An isolated call is written at once.
+// GROUP_COMMIT_DELAY_MS for more calls, which delays its storage by that much. An
+// isolated call is written at once.
 const GROUP_COMMIT_WINDOW_MS = 0.5;
 const GROUP_COMMIT_DELAY_MS = 1;
 
@@ -42,8 +43,8 @@ export class Enqueuer {
 
   async #flushSoon(): Promise<void> {
     // Wait for the current turn to finish so that its calls share one batch. A call
-    // that follows the previous write closely means a busy request handler, so it
-    // waits a millisecond for more calls: a commit costs more than that wait.
+    // right after the previous write means calls are coming fast, so it waits a
+    // millisecond and the calls of that millisecond share one commit.
     const sinceLastWriteMs = performance.now() - this.#lastWriteEndedAt;
     if (sinceLastWriteMs < GROUP_COMMIT_WINDOW_MS) {
       await new Promise<void>((resolve) => setTimeout(resolve, GROUP_COMMIT_DELAY_MS));

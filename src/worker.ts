@@ -35,10 +35,11 @@ export const WORKER_EXIT = {
 const ORPHAN_GRACE_MS = 3_000;
 
 // A worker claims one task at a time until tasks prove fast, then doubles its batch
-// up to this size: storing a batch's outcomes and claiming the next batch cost one
-// commit together, so short tasks are not limited by commits per second. A slow task
-// shrinks the batch back to one.
-// A task still running after SLOW_TASK_MS hands the unstarted rest of its batch back.
+// up to this size. Storing a batch's outcomes and claiming the next batch cost one
+// commit together, so short tasks are not limited by commits per second.
+//
+// A task still running after SLOW_TASK_MS hands the unstarted rest of its batch back
+// to the queue, and its batch shrinks back to one.
 const MAX_CLAIM_BATCH = 64;
 const FAST_TASK_MS = 5;
 const SLOW_TASK_MS = 50;
@@ -152,8 +153,8 @@ class WorkerLoop {
     while (!this.#stopping) {
       if (tasks.length === 0) {
         this.#wakeRequested = false;
-        const claim = await this.#claimOptions();
-        tasks = await retryWhenBusy(() => claimTasks(this.#handle.db, claim));
+        const claimOptions = await this.#claimOptions();
+        tasks = await retryWhenBusy(() => claimTasks(this.#handle.db, claimOptions));
       }
       if (tasks.length === 0) {
         await this.#sleepUntilDue();
@@ -164,15 +165,15 @@ class WorkerLoop {
       // Storing a batch's outcomes and claiming the next batch share one transaction,
       // which halves the commits and the lock hand-overs between workers.
       const claimNext = this.#stopping || replace ? undefined : await this.#claimOptions();
-      const settle = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
+      const settleOptions = { workerId: this.#init.workerId, resultTtlMs: this.resultTtlMs };
       const unstarted = outcomes.length < tasks.length;
-      const next = await retryWhenBusy(() =>
-        settleTasks(this.#handle.db, outcomes, settle, async (connection) => {
+      const nextBatch = await retryWhenBusy(() =>
+        settleTasks(this.#handle.db, outcomes, settleOptions, async (connection) => {
           if (unstarted) await releaseWorkerTasks(connection, this.#init.workerId);
           return claimNext ? await claimTasks(connection, claimNext) : [];
         })
       );
-      tasks = next ?? [];
+      tasks = nextBatch ?? [];
       if (replace) return "replace";
     }
 
@@ -198,21 +199,21 @@ class WorkerLoop {
     let replace = false;
     let slowestMs = 0;
 
-    // One timer per batch watches the running task: once it has run SLOW_TASK_MS, the
-    // unstarted rest of the batch goes back to the queue for other workers.
+    // One timer per batch, not one per task, watches the running task. Once it has run
+    // SLOW_TASK_MS, the unstarted rest of the batch goes back to the queue.
     let current = 0;
     let currentStartedAt = performance.now();
     let handingBack: Promise<void> | undefined;
-    let watch: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
+    let slowTaskTimer: ReturnType<typeof setTimeout> | undefined;
+    const checkRunningTask = () => {
       const runningMs = performance.now() - currentStartedAt;
       if (runningMs < SLOW_TASK_MS) {
-        watch = setTimeout(check, SLOW_TASK_MS - runningMs);
+        slowTaskTimer = setTimeout(checkRunningTask, SLOW_TASK_MS - runningMs);
       } else if (current < tasks.length - 1) {
-        handingBack = this.#handBack(tasks.slice(current + 1).map((task) => task.id));
+        handingBack = this.#handBack(tasks[current]!, tasks.slice(current + 1));
       }
     };
-    if (tasks.length > 1) watch = setTimeout(check, SLOW_TASK_MS);
+    if (tasks.length > 1) slowTaskTimer = setTimeout(checkRunningTask, SLOW_TASK_MS);
 
     for (const [index, task] of tasks.entries()) {
       // After a stop request the rest of the batch goes back to the queue unstarted.
@@ -231,18 +232,23 @@ class WorkerLoop {
       slowestMs = Math.max(slowestMs, result.outcome.finishedAt - (result.outcome.startedAt ?? result.outcome.finishedAt));
       replace = result.abandoned;
     }
-    clearTimeout(watch);
+    clearTimeout(slowTaskTimer);
     await handingBack;
     this.#adjustBatchSize(slowestMs);
     return { outcomes, replace };
   }
 
-  async #handBack(ids: string[]): Promise<void> {
+  async #handBack(slowTask: ClaimedTask, unstarted: ClaimedTask[]): Promise<void> {
+    const ids = unstarted.map((task) => task.id);
     try {
       await retryWhenBusy(() => releaseWorkerTasks(this.#handle.db, this.#init.workerId, ids));
     } catch (error) {
-      // The batch's settlement releases them anyway once the slow task ends.
-      this.#logger.warn(`worker ${this.#init.workerId} could not hand back ${ids.length} unstarted tasks: ${(error as Error)?.message ?? error}`);
+      // Not fatal: settling the batch releases these tasks once the slow task ends.
+      this.#logger.warn(
+        `worker ${this.#init.workerId} failed to hand back ${ids.length} unstarted tasks behind slow task ` +
+          `${slowTask.id} (${slowTask.name}), so they run after it: ${(error as Error)?.message ?? error}`,
+        { taskId: slowTask.id, task: slowTask.name, workerId: this.#init.workerId },
+      );
     }
   }
 

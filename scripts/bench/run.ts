@@ -7,7 +7,8 @@
  *   npm run bench [-- --runs 3 --count 50000 --runtimes node,bun,deno --skip-peers --quick]
  *
  * Writes bench-results/latest.json and, with --write-docs, docs/benchmarks.md.
- * `--render` measures nothing: it renders bench-results/latest.json again.
+ * `--render` measures nothing and prints bench-results/latest.json again (and writes
+ * docs/benchmarks.md from it, with --write-docs).
  */
 
 import { execFileSync, spawn } from "node:child_process";
@@ -288,7 +289,7 @@ function machine(): Record<string, string> {
 async function main(): Promise<void> {
   if (process.argv.includes("--render")) {
     const saved = JSON.parse(readFileSync(join(ROOT, "bench-results", "latest.json"), "utf8")) as Report;
-    writeReport(saved);
+    writeReport(saved, process.argv.includes("--write-docs"));
     return;
   }
 
@@ -314,12 +315,12 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
   writeFileSync(join(ROOT, "bench-results", "latest.json"), JSON.stringify(report, null, 2) + "\n");
-  writeReport(report);
+  writeReport(report, options.writeDocs);
 }
 
-function writeReport(report: Report): void {
+function writeReport(report: Report, writeDocs: boolean): void {
   process.stdout.write(renderTerminal(report));
-  if (report.options.writeDocs) {
+  if (writeDocs) {
     mkdirSync(join(ROOT, "docs"), { recursive: true });
     writeFileSync(join(ROOT, "docs", "benchmarks.md"), renderMarkdown(report));
     process.stdout.write("wrote docs/benchmarks.md\n");

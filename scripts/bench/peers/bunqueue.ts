@@ -37,10 +37,10 @@ import {
   log,
   measureLatency,
   newDatabasePath,
-  RUNTIME,
   runPeerScript,
   sendToParent,
   timeEnqueue,
+  unsupportedRequest,
   waitForPort,
   waitForStop,
   waitUntilDrained,
@@ -136,14 +136,10 @@ function countJobs(database: SqliteDatabase, condition = "1"): number {
 }
 
 async function run(request: BenchRequest): Promise<BenchResult> {
-  if (RUNTIME !== "bun") {
-    return {
-      scenario: request.scenario,
-      unsupported:
-        "bunqueue 2.9.5 runs on Bun only: its embedded queue and server use bun:sqlite, Bun.listen and Bun.serve, " +
-        "and its package exports load a stub that throws under any other runtime",
-    };
-  }
+  const onlyOnBun = "bunqueue 2.9.5 runs on Bun only: its embedded queue and server use bun:sqlite, Bun.listen and " +
+    "Bun.serve, and its package exports load a stub that throws under any other runtime";
+  const unsupported = unsupportedRequest(request, { node: onlyOnBun, deno: onlyOnBun });
+  if (unsupported) return unsupported;
 
   const client = await loadClient();
   const databasePath = newDatabasePath(request.directory, PEER, request.scenario);

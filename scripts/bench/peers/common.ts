@@ -118,6 +118,25 @@ export function parseRequest(text: string | undefined): BenchRequest {
   return value as unknown as BenchRequest;
 }
 
+/** Reasons a peer cannot run a request: per runtime, and for thread workers. */
+export interface PeerLimits {
+  node?: string;
+  bun?: string;
+  deno?: string;
+  thread?: string;
+}
+
+/** Returns the "unsupported" result for a request the peer cannot run, or undefined. */
+export function unsupportedRequest(request: BenchRequest, limits: PeerLimits): BenchResult | undefined {
+  const runtimeReason = limits[RUNTIME];
+  if (runtimeReason) return { scenario: request.scenario, unsupported: runtimeReason };
+
+  if (request.scenario === "drain" && request.isolation === "thread" && limits.thread) {
+    return { scenario: "drain", unsupported: limits.thread };
+  }
+  return undefined;
+}
+
 function requirePositiveInteger(value: Record<string, unknown>, key: string): void {
   const number = value[key];
   if (typeof number !== "number" || !Number.isInteger(number) || number < 1) {

@@ -22,10 +22,10 @@ import {
   JobClock,
   measureLatency,
   newDatabasePath,
-  RUNTIME,
   runPeerScript,
   sendToParent,
   timeEnqueue,
+  unsupportedRequest,
   waitForStop,
   WorkerProcess,
   writeStdout,
@@ -94,28 +94,14 @@ function openQueue(liteque: LitequeModule, queueClass: LitequeQueueClass, databa
 }
 
 async function run(request: BenchRequest): Promise<BenchResult> {
-  if (RUNTIME === "bun") {
-    return {
-      scenario: request.scenario,
-      unsupported:
-        "liteque 0.8.0 opens SQLite through better-sqlite3 (drizzle-orm/better-sqlite3), and Bun 1.4.5 refuses " +
-        "to load it ('better-sqlite3' is not yet supported in Bun)",
-    };
-  }
-  if (RUNTIME === "deno") {
-    return {
-      scenario: request.scenario,
-      unsupported:
-        "liteque 0.8.0 opens SQLite through better-sqlite3, and Deno 2.9.6 cannot load its native addon " +
-        "(built on the V8/nan addon ABI, not Node-API)",
-    };
-  }
-  if (request.scenario === "drain" && request.isolation === "thread") {
-    return {
-      scenario: "drain",
-      unsupported: "liteque has no thread mode: a Runner runs jobs as async tasks on the event loop of its own process",
-    };
-  }
+  const unsupported = unsupportedRequest(request, {
+    bun: "liteque 0.8.0 opens SQLite through better-sqlite3 (drizzle-orm/better-sqlite3), and Bun 1.4.5 refuses " +
+      "to load it ('better-sqlite3' is not yet supported in Bun)",
+    deno: "liteque 0.8.0 opens SQLite through better-sqlite3, and Deno 2.9.6 cannot load its native addon " +
+      "(built on the V8/nan addon ABI, not Node-API)",
+    thread: "liteque has no thread mode: a Runner runs jobs as async tasks on the event loop of its own process",
+  });
+  if (unsupported) return unsupported;
 
   const liteque = await loadLiteque();
   const databasePath = newDatabasePath(request.directory, PEER, request.scenario);

@@ -24,6 +24,7 @@ import {
   runPeerScript,
   sendToParent,
   timeEnqueue,
+  unsupportedRequest,
   waitForStop,
   WorkerProcess,
   writeStdout,
@@ -122,20 +123,12 @@ function jobIndex(job: PlainjobJob): number {
 }
 
 async function run(request: BenchRequest): Promise<BenchResult> {
-  if (RUNTIME === "deno") {
-    return {
-      scenario: request.scenario,
-      unsupported:
-        "plainjob 0.0.14 opens SQLite only through better-sqlite3 or bun:sqlite; Deno 2.9.6 cannot load " +
-        "better-sqlite3's native addon (built on the V8/nan addon ABI, not Node-API), and bun:sqlite exists only in Bun",
-    };
-  }
-  if (request.scenario === "drain" && request.isolation === "thread") {
-    return {
-      scenario: "drain",
-      unsupported: "plainjob has no thread mode: a defineWorker() loop runs jobs on the event loop of the process that starts it",
-    };
-  }
+  const unsupported = unsupportedRequest(request, {
+    deno: "plainjob 0.0.14 opens SQLite only through better-sqlite3 or bun:sqlite; Deno 2.9.6 cannot load " +
+      "better-sqlite3's native addon (built on the V8/nan addon ABI, not Node-API), and bun:sqlite exists only in Bun",
+    thread: "plainjob has no thread mode: a defineWorker() loop runs jobs on the event loop of the process that starts it",
+  });
+  if (unsupported) return unsupported;
 
   const plainjob = await loadPlainjob();
   const databasePath = newDatabasePath(request.directory, PEER, request.scenario);
