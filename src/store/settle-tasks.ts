@@ -33,11 +33,17 @@ export async function settleTasks<T = void>(
   if (outcomes.length === 0 && !andThen) {
     return undefined;
   }
+  // The batch's payload is built before the transaction begins, so the write lock is
+  // held for the statements alone.
   const successes = outcomes.filter((outcome) => outcome.ok && outcome.task.kind === "delay");
   const others = outcomes.filter((outcome) => !(outcome.ok && outcome.task.kind === "delay"));
+  const finished = successes.length > 0
+    ? finishedPayload(successes as Array<TaskOutcome & { ok: true }>, options)
+    : undefined;
   return await writeTransaction(db, async (connection) => {
-    if (successes.length > 0) {
-      await finishSuccesses(connection, successes as Array<TaskOutcome & { ok: true }>, options);
+    if (finished) {
+      await connection.executeQuery(rawQuery(INSERT_RESULTS, [finished.results, options.workerId]));
+      await connection.executeQuery(rawQuery(DELETE_OWNED, [options.workerId, finished.ids]));
     }
     for (const outcome of others) {
       await settleOne(connection, withStartTime(outcome), options);
@@ -47,44 +53,43 @@ export async function settleTasks<T = void>(
 }
 
 // The common case, successful delayed tasks, takes two statements per batch whatever
-// its size: the ids and the results travel as JSON arrays unpacked with json_each.
-const DELETE_OWNED = `
-  DELETE FROM autocron_tasks
-  WHERE worker_id = ? AND status = 'processing' AND id IN (SELECT value FROM json_each(?))
-  RETURNING id`;
-
+// its size, because the batch travels as one JSON array unpacked with json_each.
+//
+// The name, attempts and attempt log come from the task's row. The join with the row
+// skips a task this worker no longer holds, since it was recovered and its new owner
+// stores the result. CROSS JOIN keeps json_each as the outer loop, so SQLite finds
+// each task by its primary key instead of scanning the table.
 const INSERT_RESULTS = `
   INSERT OR IGNORE INTO autocron_results
     (id, name, status, value, attempts, attempt_log, started_at, finished_at, expires_at)
-  SELECT
-    json_extract(value, '$.id'), json_extract(value, '$.name'), 'ready', json_extract(value, '$.value'),
-    json_extract(value, '$.attempts'), json_extract(value, '$.attemptLog'), json_extract(value, '$.startedAt'),
-    json_extract(value, '$.finishedAt'), json_extract(value, '$.expiresAt')
-  FROM json_each(?)`;
+  SELECT task.id, task.name, 'ready', outcome.value ->> 1, task.attempts, task.attempt_log,
+    coalesce(outcome.value ->> 2, task.started_at), outcome.value ->> 3, outcome.value ->> 4
+  FROM json_each(?) AS outcome
+  CROSS JOIN autocron_tasks AS task ON task.id = (outcome.value ->> 0)
+  WHERE task.worker_id = ? AND task.status = 'processing'`;
 
-async function finishSuccesses(
-  db: Kysely<Database>,
+const DELETE_OWNED = `
+  DELETE FROM autocron_tasks
+  WHERE worker_id = ? AND status = 'processing' AND id IN (SELECT value FROM json_each(?))`;
+
+/** Builds the JSON parameters of INSERT_RESULTS and DELETE_OWNED for a batch of successes. */
+function finishedPayload(
   successes: ReadonlyArray<TaskOutcome & { ok: true }>,
   options: SettleOptions,
-): Promise<void> {
-  const ids = JSON.stringify(successes.map((outcome) => outcome.task.id));
-  const deleted = await db.executeQuery<{ id: string }>(rawQuery(DELETE_OWNED, [options.workerId, ids]));
-
-  // A task this worker no longer holds was recovered and belongs to another worker.
-  const owned = new Set(deleted.rows.map((row) => row.id));
-  const rows = successes.filter((outcome) => owned.has(outcome.task.id)).map((outcome) => ({
-    id: outcome.task.id,
-    name: outcome.task.name,
-    value: outcome.value,
-    attempts: outcome.task.attempts,
-    attemptLog: outcome.task.attempt_log,
-    startedAt: outcome.startedAt ?? outcome.task.started_at,
-    finishedAt: outcome.finishedAt,
-    expiresAt: outcome.finishedAt + options.resultTtlMs,
-  }));
-  if (rows.length > 0) {
-    await db.executeQuery(rawQuery(INSERT_RESULTS, [JSON.stringify(rows)]));
-  }
+): { results: string; ids: string } {
+  // One array per task: id, value, start time (null keeps the claim's), finish time
+  // and expiry.
+  const results = successes.map((outcome) => [
+    outcome.task.id,
+    outcome.value,
+    outcome.startedAt ?? null,
+    outcome.finishedAt,
+    outcome.finishedAt + options.resultTtlMs,
+  ]);
+  return {
+    results: JSON.stringify(results),
+    ids: JSON.stringify(successes.map((outcome) => outcome.task.id)),
+  };
 }
 
 /** Returns the outcome with its task's start time set to when it really started. */
