@@ -1,7 +1,8 @@
 /**
- * The raw-driver ceiling: autocron's own statements on autocron's schema, issued
- * straight to the runtime's SQLite driver (better-sqlite3 on Node, bun:sqlite on Bun,
- * node:sqlite on Deno) from one connection, without autocron around them.
+ * The raw-driver ceiling: autocron's claim UPDATE on autocron's schema, with one
+ * delete and one result insert per task. The statements go straight to the runtime's
+ * SQLite driver (better-sqlite3 on Node, bun:sqlite on Bun, node:sqlite on Deno) from
+ * one connection, without autocron around them.
  *
  *   <runtime> scripts/bench/ceiling.ts '{"directory": "...", "count": 50000, "batch": 64}'
  *

@@ -162,9 +162,11 @@ export function renderMarkdown(report: Report): string {
     "  of 0 to 1000 ms, so that calls arrive at random points of a poll interval.",
     `- **cron**: the delay between the planned second and the start of a per-second schedule, over ${report.options.cronRuns} runs.`,
     "- **memory**: resident set size from /proc, during the drain with 2 worker processes.",
-    "- **ceiling**: autocron's schema and statements issued straight to the runtime's SQLite driver from",
-    "  one connection: single-row inserts in one transaction, and claim, delete and store-result per",
-    "  transaction of 1 or 64 tasks.",
+    "- **ceiling**: autocron's schema and claim UPDATE (returning only the columns a result needs) issued",
+    "  straight to the runtime's SQLite driver from one connection: single-row inserts in one transaction,",
+    "  then per transaction of 1 or 64 tasks a claim, and a delete and a result insert for each task.",
+    "  Unlike a worker, it completes tasks in the transaction that claims them, so each task's row is",
+    "  written once rather than twice.",
     "",
   ];
 
