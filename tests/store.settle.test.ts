@@ -91,8 +91,8 @@ test("settle skips tasks the worker lost", async () => {
     const claimed = await claimTasks(queue.db, { workerId: "w1", limit: 6, now, leaseMs: 5_000 });
     assert.equal(claimed.length, 6);
 
-    // Worker w1 is taken for dead: its tasks go back to the queue, and w2 claims them
-    // while w1 is still running them.
+    // Worker w1 is treated as dead, so its tasks go back to the queue, and w2 claims two
+    // of them while w1 is still running them.
     await recoverInterruptedTasks(queue.db, { workerId: "w1" }, "worker test-w1 exited", now, RESULT_TTL_MS);
     const reclaimed = await claimTasks(queue.db, { workerId: "w2", limit: 2, now: now + 1, leaseMs: 5_000 });
     assert.equal(reclaimed.length, 2);

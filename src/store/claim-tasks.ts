@@ -91,8 +91,8 @@ export async function markTaskStarted(db: Kysely<Database>, id: string, workerId
     .execute();
 }
 
+/** Turns a claimed row, parsed from CLAIM's JSON array, into a task. */
 function toClaimedTask(values: unknown[]): ClaimedTask {
-  // An object literal in CLAIMED_COLUMNS order gives every task the same shape.
   const row = values as ClaimedRow;
   return {
     id: row[0],

@@ -56,16 +56,17 @@ export async function settleTasks<T = void>(
 // its size, because the batch travels as one JSON array unpacked with json_each.
 //
 // The name, attempts and attempt log come from the task's row. The join with the row
-// skips a task this worker no longer holds, since it was recovered and its new owner
+// skips a task this worker no longer owns, since it was recovered and its new owner
 // stores the result. CROSS JOIN keeps json_each as the outer loop, so SQLite finds
 // each task by its primary key instead of scanning the table.
 const INSERT_RESULTS = `
   INSERT OR IGNORE INTO autocron_results
     (id, name, status, value, attempts, attempt_log, started_at, finished_at, expires_at)
-  SELECT task.id, task.name, 'ready', outcome.value ->> 1, task.attempts, task.attempt_log,
-    coalesce(outcome.value ->> 2, task.started_at), outcome.value ->> 3, outcome.value ->> 4
+  SELECT task.id, task.name, 'ready', json_extract(outcome.value, '$[1]'), task.attempts, task.attempt_log,
+    coalesce(json_extract(outcome.value, '$[2]'), task.started_at), json_extract(outcome.value, '$[3]'),
+    json_extract(outcome.value, '$[4]')
   FROM json_each(?) AS outcome
-  CROSS JOIN autocron_tasks AS task ON task.id = (outcome.value ->> 0)
+  CROSS JOIN autocron_tasks AS task ON task.id = json_extract(outcome.value, '$[0]')
   WHERE task.worker_id = ? AND task.status = 'processing'`;
 
 const DELETE_OWNED = `
