@@ -30,7 +30,7 @@ export async function openStore(
 
   // NOTE: with two or more busy workers, SQLite's automatic checkpoints seldom finish,
   // because the other workers keep writing meanwhile. So the WAL grows under load, and
-  // most commits run a checkpoint (README, Known limitations).
+  // many commits run a checkpoint (README, Known limitations).
   const setUp = async () => {
     await sql.raw(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(handle.db);
     await sql`PRAGMA journal_mode = WAL`.execute(handle.db);
