@@ -142,8 +142,6 @@ async function repeat(
 const rates = (results: Record<string, unknown>[]) =>
   results.map((result) => (result.count as number) / (result.seconds as number));
 
-const perSecond = (results: Record<string, unknown>[]) => median(rates(results));
-
 const latencyQuantile = (results: Record<string, unknown>[], q: number) =>
   median(results.map((result) => quantile(result.samplesMs as number[], q)));
 
@@ -165,6 +163,34 @@ async function measurePeer(
   }
 }
 
+/**
+ * Measures a throughput scenario for autocron, then for each peer. Returns the row's
+ * medians, each run's figure, and autocron's results.
+ */
+async function measureThroughput(
+  options: Options,
+  runtime: Runtime,
+  peers: readonly string[],
+  request: Record<string, unknown>,
+  label: string,
+): Promise<{ values: Row["values"]; runs: Record<string, number[]>; results: Record<string, unknown>[] }> {
+  const results = await repeat(options.runs, (index) => measure(runtime, "autocron.ts", request, `${label} autocron (run ${index + 1})`));
+  const values: Row["values"] = {};
+  const runs: Record<string, number[]> = {};
+  const keep = (queue: string, figures: number[]) => {
+    values[queue] = median(figures);
+    runs[queue] = figures;
+  };
+
+  keep("autocron", rates(results));
+  for (const peer of peers) {
+    const peerResults = await measurePeer(options, runtime, peer, { ...request, count: options.peerCount }, label);
+    if (typeof peerResults === "string") values[peer] = peerResults;
+    else keep(peer, rates(peerResults));
+  }
+  return { values, runs, results };
+}
+
 async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> {
   const rows: Row[] = [];
   const peers = options.peers ? PEERS : [];
@@ -172,15 +198,7 @@ async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> 
 
   for (const mode of ["spread", "burst"] as const) {
     const request = { scenario: "enqueue", count: options.count, mode };
-    const label = `enqueue ${mode}`;
-    const autocronResults = await repeat(options.runs, (index) => measure(runtime, "autocron.ts", request, `${label} autocron (run ${index + 1})`));
-    const values: Row["values"] = { autocron: perSecond(autocronResults) };
-    const runs: Row["runs"] = { autocron: rates(autocronResults) };
-    for (const peer of peers) {
-      const results = await measurePeer(options, runtime, peer, { ...request, count: options.peerCount }, label);
-      values[peer] = typeof results === "string" ? results : perSecond(results);
-      if (typeof results !== "string") runs[peer] = rates(results);
-    }
+    const { values, runs } = await measureThroughput(options, runtime, peers, request, `enqueue ${mode}`);
     add({ scenario: `enqueue, ${mode === "spread" ? "one per turn" : "burst in one turn"}`, unit: "tasks/s", better: "higher", values, runs });
   }
 
@@ -188,16 +206,8 @@ async function benchRuntime(options: Options, runtime: Runtime): Promise<Row[]> 
   for (const isolation of ["process", "thread"] as const) {
     for (const workers of [1, 2, 4]) {
       const request = { scenario: "drain", count: options.count, workers, isolation };
-      const label = `drain ${workers} ${isolation}`;
-      const results = await repeat(options.runs, (index) => measure(runtime, "autocron.ts", request, `${label} autocron (run ${index + 1})`));
+      const { values, runs, results } = await measureThroughput(options, runtime, peers, request, `drain ${workers} ${isolation}`);
       if (isolation === "process" && workers === 2) memory.push(...results);
-      const values: Row["values"] = { autocron: perSecond(results) };
-      const runs: Row["runs"] = { autocron: rates(results) };
-      for (const peer of peers) {
-        const peerResults = await measurePeer(options, runtime, peer, { ...request, count: options.peerCount }, label);
-        values[peer] = typeof peerResults === "string" ? peerResults : perSecond(peerResults);
-        if (typeof peerResults !== "string") runs[peer] = rates(peerResults);
-      }
       add({ scenario: `drain, ${workers} ${isolation === "process" ? "process" : "thread"}${workers > 1 ? "es" : ""}`.replace("threades", "threads"), unit: "tasks/s", better: "higher", values, runs });
     }
   }
