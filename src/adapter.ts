@@ -26,6 +26,16 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
+/**
+ * A bare SQLite connection, for the checkpointer thread. It needs a few PRAGMAs
+ * only, and loading Kysely would cost it more than all its other work at start.
+ */
+export interface PlainSqlite {
+  /** Runs a statement that returns rows, such as a PRAGMA, and gives its first row. */
+  get<Row>(sql: string): Row | undefined;
+  close(): void;
+}
+
 /** A message from the supervising process to one of its workers. */
 export type ParentMessage =
   | { type: "wake" }
@@ -144,5 +154,6 @@ export interface RuntimeAdapter {
   readonly terminal: Terminal;
   readonly signals: Signals;
   openSqlite(path: string): Promise<SqliteHandle>;
+  openPlainSqlite(path: string): Promise<PlainSqlite>;
   spawner(isolation: Isolation): Spawner;
 }

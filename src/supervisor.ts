@@ -12,6 +12,7 @@ import { siblingModuleUrl } from "./runtime.ts";
 import { leaseDurationMs, type Settings } from "./settings.ts";
 import { recoverInterruptedTasks, releaseWorkerTasks, renewTaskLeases } from "./store/recover-tasks.ts";
 import { deleteExpiredResults } from "./store/results.ts";
+import { AUTO_CHECKPOINT_PAGES } from "./store/open-store.ts";
 import { settleTasks } from "./store/settle-tasks.ts";
 import { readSettings } from "./store/settings-store.ts";
 import {
@@ -57,6 +58,9 @@ const WAKE_CHECK_MS = 5;
 const CRASH_LOOP_WINDOW_MS = 5_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
+/** How long the checkpointer may take to finish its current checkpoint when asked to stop. */
+const CHECKPOINTER_STOP_MS = 2_000;
+
 export class Supervisor {
   readonly owner: string;
   readonly host: string;
@@ -64,6 +68,8 @@ export class Supervisor {
   readonly #workers = new Map<string, PoolWorker>();
   readonly #pendingExits = new Set<Promise<void>>();
   readonly #entry = siblingModuleUrl(import.meta.url, "./worker.ts");
+  readonly #checkpointerEntry = siblingModuleUrl(import.meta.url, "./checkpointer.ts");
+  #checkpointer: WorkerHandle | undefined;
   #settings: Settings;
   #holder = false;
   #stopping = false;
@@ -125,7 +131,17 @@ export class Supervisor {
       await this.#stopAllWorkers(timeoutMs);
       await this.#forwardWorkerLogs().catch(() => undefined);
       this.#stopWakeChecks();
-      await releaseSupervisorLease(this.#options.handle.db, this.host, this.owner);
+      await this.#stopCheckpointer();
+      try {
+        await releaseSupervisorLease(this.#options.handle.db, this.host, this.owner);
+      } catch (error) {
+        // The lease expires by itself, so a failed release (a full disk, say) only
+        // delays a takeover, and stopping must not fail for it.
+        this.#options.logger.warn(
+          `could not release the supervisor lease of host ${this.host}: ${(error as Error)?.message ?? error}; ` +
+            `another process can take over once it expires, within ${leaseDurationMs(this.#settings)} ms`,
+        );
+      }
       this.#holder = false;
     }
   }
@@ -137,6 +153,7 @@ export class Supervisor {
       worker.killedAtShutdown = true;
       worker.handle.terminate();
     }
+    this.#checkpointer?.terminate();
     while (this.#pendingExits.size > 0) {
       await Promise.all([...this.#pendingExits]);
     }
@@ -199,6 +216,7 @@ export class Supervisor {
 
     await removeForeignWorkers(db, this.host, this.owner);
     this.#startWakeChecks();
+    this.#startCheckpointer();
     this.#resizePool();
   }
 
@@ -218,6 +236,7 @@ export class Supervisor {
     this.#holder = false;
     this.#stopWakeChecks();
     await this.#stopAllWorkers(this.#settings.monitorIdleMs * 5);
+    await this.#stopCheckpointer();
   }
 
   /** Stops the workers and gives up the lease while autocron is disabled. */
@@ -226,6 +245,7 @@ export class Supervisor {
     this.#options.logger.info(`${reason}; stopping the workers of host ${this.host}`);
     this.#stopWakeChecks();
     await this.#stopAllWorkers(this.#settings.monitorIdleMs * 5);
+    await this.#stopCheckpointer();
     await releaseSupervisorLease(this.#options.handle.db, this.host, this.owner);
     this.#holder = false;
   }
@@ -255,6 +275,7 @@ export class Supervisor {
     await this.#killTimedOutWorkers(now);
     await deleteExpiredResults(db, now);
     await this.#forwardWorkerLogs();
+    this.#startCheckpointer();
     this.#resizePool();
   }
 
@@ -321,9 +342,57 @@ export class Supervisor {
     }
   }
 
-  #spawnWorker(): void {
-    const id = createShortId();
-    const init: WorkerInit = {
+  /**
+   * Starts the checkpointer thread with the workers, or starts it again on a tick
+   * after it ended. Where threads cannot load the sources (TypeScript on Node
+   * without tsx), it runs as a process.
+   */
+  #startCheckpointer(): void {
+    if (this.#checkpointer || !this.#holder || this.#stopping) return;
+
+    const init = this.#workerInit("checkpointer");
+    let handle: WorkerHandle;
+    try {
+      handle = this.#options.adapter.spawner("thread").spawn(this.#checkpointerEntry, init);
+    } catch {
+      try {
+        handle = this.#options.adapter.spawner("process").spawn(this.#checkpointerEntry, init);
+      } catch (error) {
+        this.#options.logger.error(
+          `could not start the checkpointer: ${(error as Error)?.message ?? error}. Until a later tick ` +
+            `starts it, commits checkpoint the WAL themselves once it passes ${AUTO_CHECKPOINT_PAGES} pages`,
+        );
+        return;
+      }
+    }
+
+    this.#checkpointer = handle;
+    handle.exited.then((exit) => {
+      if (this.#checkpointer !== handle) return;
+      this.#checkpointer = undefined;
+      this.#options.logger.error(`the checkpointer ${describeExit(exit)}; it starts again on the next tick`);
+    });
+  }
+
+  async #stopCheckpointer(): Promise<void> {
+    const handle = this.#checkpointer;
+    if (!handle) return;
+    this.#checkpointer = undefined;
+
+    handle.send({ type: "stop" });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), CHECKPOINTER_STOP_MS);
+    });
+    if (await Promise.race([handle.exited, timedOut]) === "timeout") {
+      handle.terminate();
+      await handle.exited;
+    }
+    clearTimeout(timer);
+  }
+
+  #workerInit(id: string): WorkerInit {
+    return {
       workerId: id,
       supervisorId: this.owner,
       databasePath: this.#options.databasePath,
@@ -334,6 +403,11 @@ export class Supervisor {
       host: this.host,
       forwardLogs: this.#options.logger.sendsToFunction,
     };
+  }
+
+  #spawnWorker(): void {
+    const id = createShortId();
+    const init = this.#workerInit(id);
     const handle = this.#options.adapter.spawner(this.#options.isolation).spawn(this.#entry, init);
     const worker: PoolWorker = {
       id,

@@ -1,7 +1,7 @@
 import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { processSpawner, threadSpawner } from "./spawn.ts";
 import { signals } from "./signals.ts";
-import { openSqlite } from "./sqlite.ts";
+import { openPlainSqlite, openSqlite } from "./sqlite.ts";
 import { system } from "./system.ts";
 import { terminal } from "./terminal.ts";
 
@@ -11,5 +11,6 @@ export const adapter: RuntimeAdapter = {
   terminal,
   signals,
   openSqlite,
+  openPlainSqlite,
   spawner: (isolation) => isolation === "thread" ? threadSpawner : processSpawner,
 };

@@ -1,7 +1,7 @@
-import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
-import type { SqliteHandle } from "../../src/adapter.ts";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+import type { PlainSqlite, SqliteHandle } from "../../src/adapter.ts";
 import type { Database } from "../../src/store/schema.ts";
-import { dataVersionReader, type NodeSqliteDatabaseSync, wrapNodeSqlite } from "../shared/node-sqlite.ts";
+import { dataVersionReader, type NodeSqliteDatabaseSync, plainSqlite, wrapNodeSqlite } from "../shared/node-sqlite.ts";
 
 /**
  * Opens an SQLite file on Node: with `node:sqlite` where Node has it (22.5 and later),
@@ -11,16 +11,26 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
   const nodeSqlite = await importNodeSqlite();
   if (nodeSqlite) {
     const native = new nodeSqlite.DatabaseSync(path);
-    return createHandle(wrapNodeSqlite(native), dataVersionReader(native));
+    return await createHandle(wrapNodeSqlite(native), dataVersionReader(native));
   }
 
   const BetterSqlite3 = await importBetterSqlite3();
   const native = new BetterSqlite3(path);
   const dataVersion = native.prepare("PRAGMA data_version").pluck();
-  return createHandle(cacheStatements(native), () => Number(dataVersion.get()));
+  return await createHandle(cacheStatements(native), () => Number(dataVersion.get()));
 }
 
-function createHandle(database: SqliteDatabase, dataVersion: () => number): SqliteHandle {
+/** Opens an SQLite file with the same driver as `openSqlite`, without Kysely. */
+export async function openPlainSqlite(path: string): Promise<PlainSqlite> {
+  const nodeSqlite = await importNodeSqlite();
+  if (nodeSqlite) return plainSqlite(new nodeSqlite.DatabaseSync(path));
+  const BetterSqlite3 = await importBetterSqlite3();
+  return plainSqlite(new BetterSqlite3(path));
+}
+
+async function createHandle(database: SqliteDatabase, dataVersion: () => number): Promise<SqliteHandle> {
+  // Imported here, so that loading the adapter does not load Kysely's many modules.
+  const { Kysely, SqliteDialect } = await import("kysely");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     db,
@@ -39,7 +49,7 @@ async function importNodeSqlite(): Promise<{ DatabaseSync: new (path: string) =>
 }
 
 interface BetterSqlite3Database extends SqliteDatabase {
-  prepare(sql: string): SqliteStatement & { pluck(): { get(): unknown } };
+  prepare(sql: string): SqliteStatement & { get(): unknown; pluck(): { get(): unknown } };
 }
 
 async function importBetterSqlite3(): Promise<new (path: string) => BetterSqlite3Database> {

@@ -5,6 +5,7 @@
  */
 
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import type { PlainSqlite } from "../../src/adapter.ts";
 
 /** The part of `node:sqlite`'s `DatabaseSync` used here. */
 export interface NodeSqliteDatabaseSync {
@@ -55,6 +56,22 @@ function wrapStatement(statement: NodeSqliteStatementSync, sql: string): SqliteS
     all: (parameters) => statement.all(...parameters),
     run: (parameters) => statement.run(...parameters),
     iterate: (parameters) => statement.iterate(...parameters),
+  };
+}
+
+/** Wraps a `node:sqlite` or better-sqlite3 database as a `PlainSqlite`, keeping each prepared statement. */
+export function plainSqlite(database: { prepare(sql: string): { get(): unknown }; close(): void }): PlainSqlite {
+  const statements = new Map<string, { get(): unknown }>();
+  return {
+    get<Row>(sql: string): Row | undefined {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement.get() as Row | undefined;
+    },
+    close: () => database.close(),
   };
 }
 

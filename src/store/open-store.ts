@@ -1,10 +1,18 @@
 import { sql } from "kysely";
 import type { RuntimeAdapter, SqliteHandle } from "../adapter.ts";
 import { migrate } from "./migrate.ts";
-import { adviseOnStorageError, classifySqliteError, retryWhenBusy } from "./storage-errors.ts";
+import { adviseOnStorageError, BUSY_TIMEOUT_MS, classifySqliteError, retryWhenBusy } from "./storage-errors.ts";
 
-/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5_000;
+export { BUSY_TIMEOUT_MS };
+
+/**
+ * The supervisor's checkpointer thread copies the WAL into the database file, so
+ * commits run a checkpoint themselves only past this many WAL pages (40 MiB with
+ * 4 KiB pages): when no supervisor runs, or its checkpointer falls behind. SQLite's
+ * default of 1,000 would put a checkpoint, with its sync, inside every commit that
+ * crosses it.
+ */
+export const AUTO_CHECKPOINT_PAGES = 10_000;
 
 /**
  * Opens an SQLite file for the queue and brings its schema up to date. WAL mode lets
@@ -28,13 +36,11 @@ export async function openStore(
     throw describeOpenError(path, error);
   }
 
-  // NOTE: with two or more busy workers, SQLite's automatic checkpoints seldom finish,
-  // because the other workers keep writing meanwhile. So the WAL grows under load, and
-  // many commits run a checkpoint (README, Known limitations).
   const setUp = async () => {
     await sql.raw(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(handle.db);
     await sql`PRAGMA journal_mode = WAL`.execute(handle.db);
     await sql`PRAGMA synchronous = NORMAL`.execute(handle.db);
+    await sql.raw(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`).execute(handle.db);
     await migrate(handle.db);
   };
   try {

@@ -4,6 +4,9 @@
  * SQLite's own text in the message.
  */
 
+/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 type SqliteFailure = "busy" | "full" | "readonly" | "corrupt" | "ioerr" | "other";
 
 const PRIMARY_CODES: Record<number, SqliteFailure> = {
