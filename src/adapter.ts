@@ -33,6 +33,8 @@ export interface SqliteHandle {
 export interface PlainSqlite {
   /** Runs a statement that returns rows, such as a PRAGMA, and gives its first row. */
   get<Row>(sql: string): Row | undefined;
+  /** Runs statements that return no rows, such as BEGIN. */
+  exec(sql: string): void;
   close(): void;
 }
 

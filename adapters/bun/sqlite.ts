@@ -27,6 +27,9 @@ export function openPlainSqlite(path: string): Promise<PlainSqlite> {
   const native = new BunDatabase(path, { create: true });
   return Promise.resolve({
     get: <Row>(sql: string) => (native.query(sql).get() ?? undefined) as Row | undefined,
+    exec: (sql: string) => {
+      native.exec(sql);
+    },
     close: () => native.close(),
   });
 }

@@ -50,6 +50,7 @@ async function importNodeSqlite(): Promise<{ DatabaseSync: new (path: string) =>
 
 interface BetterSqlite3Database extends SqliteDatabase {
   prepare(sql: string): SqliteStatement & { get(): unknown; pluck(): { get(): unknown } };
+  exec(sql: string): unknown;
 }
 
 async function importBetterSqlite3(): Promise<new (path: string) => BetterSqlite3Database> {

@@ -10,6 +10,7 @@ import type { PlainSqlite } from "../../src/adapter.ts";
 /** The part of `node:sqlite`'s `DatabaseSync` used here. */
 export interface NodeSqliteDatabaseSync {
   prepare(sql: string): NodeSqliteStatementSync;
+  exec(sql: string): void;
   close(): void;
 }
 
@@ -60,7 +61,9 @@ function wrapStatement(statement: NodeSqliteStatementSync, sql: string): SqliteS
 }
 
 /** Wraps a `node:sqlite` or better-sqlite3 database as a `PlainSqlite`, keeping each prepared statement. */
-export function plainSqlite(database: { prepare(sql: string): { get(): unknown }; close(): void }): PlainSqlite {
+export function plainSqlite(
+  database: { prepare(sql: string): { get(): unknown }; exec(sql: string): unknown; close(): void },
+): PlainSqlite {
   const statements = new Map<string, { get(): unknown }>();
   return {
     get<Row>(sql: string): Row | undefined {
@@ -70,6 +73,9 @@ export function plainSqlite(database: { prepare(sql: string): { get(): unknown }
         statements.set(sql, statement);
       }
       return statement.get() as Row | undefined;
+    },
+    exec: (sql) => {
+      database.exec(sql);
     },
     close: () => database.close(),
   };
