@@ -21,7 +21,7 @@ import { loadAdapter } from "./runtime.ts";
 import { BUSY_TIMEOUT_MS, classifySqliteError } from "./store/storage-errors.ts";
 
 /** How often the checkpointer looks for new commits to copy. */
-export const CHECKPOINT_INTERVAL_MS = 100;
+const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
  * Past this many frames (8 MiB with 4 KiB pages), the checkpointer holds the write
@@ -114,7 +114,7 @@ export async function runWorker(init: WorkerInit, channel: ParentChannel): Promi
  * Copies the WAL into the database file. Past `RESET_FRAMES`, it copies the rest
  * while `locker` holds the write lock, so that the WAL is started over.
  */
-export function checkpoint(connection: PlainSqlite, locker: PlainSqlite): CheckpointResult {
+function checkpoint(connection: PlainSqlite, locker: PlainSqlite): CheckpointResult {
   const passive = passiveCheckpoint(connection);
   if (passive.log < RESET_FRAMES) return passive;
   if (!takeWriteLock(locker)) return passive;

@@ -380,15 +380,10 @@ export class Supervisor {
     this.#checkpointer = undefined;
 
     handle.send({ type: "stop" });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), CHECKPOINTER_STOP_MS);
-    });
-    if (await Promise.race([handle.exited, timedOut]) === "timeout") {
+    if (await within(handle.exited, CHECKPOINTER_STOP_MS) === "timeout") {
       handle.terminate();
       await handle.exited;
     }
-    clearTimeout(timer);
   }
 
   #workerInit(id: string): WorkerInit {
@@ -514,14 +509,7 @@ export class Supervisor {
     }
 
     const allExited = Promise.all([...this.#workers.values()].map((worker) => worker.handle.exited));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    const ended = await Promise.race([allExited, timedOut]);
-    clearTimeout(timer);
-
-    if (ended === "timeout") {
+    if (await within(allExited, timeoutMs) === "timeout") {
       for (const worker of this.#workers.values()) {
         this.#options.logger.warn(
           `worker ${worker.id} (pid ${worker.handle.pid}) did not finish within ${timeoutMs} ms; ` +
@@ -554,6 +542,19 @@ export class Supervisor {
 
   #resultTtlMs(): number {
     return this.#settings.resultTtlSeconds * 1_000;
+  }
+}
+
+/** Waits for `promise` for up to `timeoutMs`; resolves "timeout" when it takes longer. */
+async function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T | "timeout"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

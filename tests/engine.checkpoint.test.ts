@@ -32,7 +32,15 @@ function readWalIndex(database: string): { frames: number; copied: number } | un
   return { frames: view.getUint32(16, littleEndian), copied: view.getUint32(96, littleEndian) };
 }
 
-test("the supervisor copies the WAL into the database file after tasks ran", TIMEOUT, async () => {
+/** Waits until the WAL has frames and all of them were copied into the database file. */
+async function waitForFullCheckpoint(database: string, description: string): Promise<void> {
+  await waitUntil(() => {
+    const index = readWalIndex(database);
+    return index !== undefined && index.frames > 0 && index.copied === index.frames;
+  }, 30_000, description);
+}
+
+test("checkpointer copies the WAL after tasks", TIMEOUT, async () => {
   const dir = makeTempDir();
   const database = join(dir.path, "queue.db");
   const app = await startDriver(database);
@@ -43,10 +51,7 @@ test("the supervisor copies the WAL into the database file after tasks ran", TIM
 
     // 200 tasks write far fewer pages than a commit's own checkpoint waits for, so
     // only the supervisor's checkpointer can have copied them.
-    await waitUntil(() => {
-      const index = readWalIndex(database);
-      return index !== undefined && index.frames > 0 && index.copied === index.frames;
-    }, 30_000, "a WAL copied in full into the database file");
+    await waitForFullCheckpoint(database, "a WAL copied in full into the database file");
     await app.request({ cmd: "stop" });
   } finally {
     await killAll(app);
@@ -54,21 +59,18 @@ test("the supervisor copies the WAL into the database file after tasks ran", TIM
   }
 });
 
-test("a writer that never pauses does not keep the WAL growing", TIMEOUT, async () => {
+test("checkpointer bounds the WAL of a nonstop writer", TIMEOUT, async () => {
   const dir = makeTempDir();
   const database = join(dir.path, "queue.db");
   const app = await startDriver(database);
   const writer = await openDatabase(database);
   try {
     await app.request({ cmd: "start", options: { workers: 0 } });
-    await waitUntil(() => {
-      const index = readWalIndex(database);
-      return index !== undefined && index.frames > 0 && index.copied === index.frames;
-    }, 30_000, "the checkpointer's first checkpoint");
+    await waitForFullCheckpoint(database, "the checkpointer's first checkpoint");
 
     // The writer never checkpoints itself, and commits four times per timer turn, so
-    // that a passive checkpoint seldom finishes between two of its commits. (Deno holds
-    // repeated timers to 4 ms, and one commit per turn left it time to finish.)
+    // that a passive checkpoint seldom finishes between two of its commits. On Deno,
+    // one commit per turn left the checkpoint time to finish.
     await sql`PRAGMA wal_autocheckpoint = 0`.execute(writer.db);
     await sql`PRAGMA busy_timeout = 5000`.execute(writer.db);
     await sql`CREATE TABLE load (id INTEGER PRIMARY KEY, body TEXT)`.execute(writer.db);
